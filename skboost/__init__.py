@@ -1,0 +1,6 @@
+"""skboost: tree ensembles with the scikit-learn API on one numba engine."""
+from .ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["GradientBoostingClassifier", "GradientBoostingRegressor", "__version__"]

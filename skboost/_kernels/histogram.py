@@ -1,0 +1,136 @@
+"""Histogram kernels: per node, per feature, per bin sums of the statistics.
+
+Histogram layout: ``hist[slot, feature, bin, c]`` float64 with channels
+``c = 0..K-1`` the gradient channels, ``c = K`` the hessian and ``c = K + 1``
+the row count.  Only bins ``0 .. n_bins_non_missing[f] - 1`` and the missing
+bin of each feature are written or read; the rest of a slot is never touched,
+which keeps zeroing cheap for features with few distinct values.
+"""
+import numpy as np
+
+from ._jit import parallel, prange, serial
+
+
+@serial
+def _chunk_ranges(starts, ends, chunk_size):
+    """Cut the node ranges ``[starts[j], ends[j])`` into chunks of positions."""
+    n_chunks = 0
+    for j in range(starts.shape[0]):
+        n_chunks += (ends[j] - starts[j] + chunk_size - 1) // chunk_size
+    chunk_node = np.empty(n_chunks, dtype=np.int64)
+    chunk_start = np.empty(n_chunks, dtype=np.int64)
+    chunk_end = np.empty(n_chunks, dtype=np.int64)
+    c = 0
+    for j in range(starts.shape[0]):
+        pos = starts[j]
+        while pos < ends[j]:
+            chunk_node[c] = j
+            chunk_start[c] = pos
+            chunk_end[c] = min(ends[j], pos + chunk_size)
+            pos += chunk_size
+            c += 1
+    return chunk_node, chunk_start, chunk_end
+
+
+@parallel
+def gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h):
+    """Copy the statistics of the rows of each node into position order.
+
+    After the call ``ordered_g[pos] == g[sample_indices[pos]]`` for every
+    position of the given nodes, so histogram passes read them sequentially.
+
+    Parameters
+    ----------
+    sample_indices : ndarray of shape (n_samples,), int32
+    g : ndarray of shape (n_samples, K), float64
+    h : ndarray of shape (n_samples,), float64
+    starts, ends : ndarray of shape (n_nodes,), int64
+    ordered_g : ndarray of shape (n_samples, K), float64, written
+    ordered_h : ndarray of shape (n_samples,), float64, written
+    """
+    K = g.shape[1]
+    _, chunk_start, chunk_end = _chunk_ranges(starts, ends, 16384)
+    for c in prange(chunk_start.shape[0]):
+        for pos in range(chunk_start[c], chunk_end[c]):
+            row = sample_indices[pos]
+            for k in range(K):
+                ordered_g[pos, k] = g[row, k]
+            ordered_h[pos] = h[row]
+
+
+@parallel
+def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, ends,
+                     slots, n_bins_non_missing, missing_bin, hist):
+    """Histograms of the nodes ``[starts[j], ends[j])`` into ``hist[slots[j]]``.
+
+    Parallel over (feature, node) pairs, each pair summed by one thread in
+    position order, so the result does not depend on the number of threads.
+
+    Parameters
+    ----------
+    X_binned : ndarray of shape (n_samples, n_features), uint8, F order
+    sample_indices : ndarray of shape (n_samples,), int32
+    ordered_g : ndarray of shape (n_samples, K), float64
+        Gradients in position order (see :func:`gather_stats`).
+    ordered_h : ndarray of shape (n_samples,), float64
+    starts, ends, slots : ndarray of shape (n_nodes,), int64
+    n_bins_non_missing : ndarray of shape (n_features,), int32
+    missing_bin : int
+    hist : ndarray of shape (n_slots, n_features, n_bins, K + 2), float64
+    """
+    n_nodes = starts.shape[0]
+    n_features = X_binned.shape[1]
+    K = ordered_g.shape[1]
+    C = K + 2
+    for job in prange(n_nodes * n_features):
+        f = job // n_nodes
+        j = job - f * n_nodes
+        hf = hist[slots[j], f]
+        for b in range(n_bins_non_missing[f]):
+            for c in range(C):
+                hf[b, c] = 0.0
+        for c in range(C):
+            hf[missing_bin, c] = 0.0
+        column = X_binned[:, f]
+        if K == 1:
+            for pos in range(starts[j], ends[j]):
+                b = column[sample_indices[pos]]
+                hf[b, 0] += ordered_g[pos, 0]
+                hf[b, 1] += ordered_h[pos]
+                hf[b, 2] += 1.0
+        else:
+            for pos in range(starts[j], ends[j]):
+                b = column[sample_indices[pos]]
+                for k in range(K):
+                    hf[b, k] += ordered_g[pos, k]
+                hf[b, K] += ordered_h[pos]
+                hf[b, K + 1] += 1.0
+
+
+@parallel
+def subtract_histograms(parent_hist, parent_slots, child_hist, small_slots, large_slots,
+                        n_bins_non_missing, missing_bin):
+    """``child_hist[large] = parent_hist[parent] - child_hist[small]`` per node.
+
+    Parameters
+    ----------
+    parent_hist : ndarray of shape (n_parent_slots, n_features, n_bins, C), float64
+    parent_slots, small_slots, large_slots : ndarray of shape (n_pairs,), int64
+    child_hist : ndarray of shape (n_child_slots, n_features, n_bins, C), float64
+    n_bins_non_missing : ndarray of shape (n_features,), int32
+    missing_bin : int
+    """
+    n_pairs = parent_slots.shape[0]
+    n_features = child_hist.shape[1]
+    C = child_hist.shape[3]
+    for job in prange(n_pairs * n_features):
+        f = job // n_pairs
+        j = job - f * n_pairs
+        p = parent_hist[parent_slots[j], f]
+        s = child_hist[small_slots[j], f]
+        out = child_hist[large_slots[j], f]
+        for b in range(n_bins_non_missing[f]):
+            for c in range(C):
+                out[b, c] = p[b, c] - s[b, c]
+        for c in range(C):
+            out[missing_bin, c] = p[missing_bin, c] - s[missing_bin, c]

@@ -1,0 +1,128 @@
+"""Per-sample gradients and hessians of every loss, and Newton leaf updates.
+
+Losses are selected by an integer code (a function passed as an argument
+would defeat numba's cache).  Gradients are with respect to the raw
+prediction and unweighted; hessians are the true second derivatives (1 for
+the piecewise-linear losses, as xgboost).
+"""
+import numpy as np
+
+from ._jit import parallel, prange, serial
+
+SQUARED_ERROR = 0
+ABSOLUTE_ERROR = 1
+HUBER = 2
+QUANTILE = 3
+BINARY_LOG_LOSS = 4
+MULTINOMIAL = 5
+EXPONENTIAL = 6
+
+
+@serial
+def _sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(x)
+    return e / (1.0 + e)
+
+
+@parallel
+def loss_gradients(code, y, raw, param, grad, hess):
+    """Fill ``grad`` and ``hess`` for every row.
+
+    Parameters
+    ----------
+    code : int
+        One of the loss codes of this module.
+    y : ndarray of shape (n_samples,), float64
+        Target; class index (0..K-1) for classification.
+    raw : ndarray of shape (n_samples, K), float64
+        Raw predictions.
+    param : float
+        Huber's delta or the quantile's alpha (ignored otherwise).
+    grad, hess : ndarray of shape (n_samples, K), float64, written
+    """
+    n, K = raw.shape
+    for i in prange(n):
+        if code == MULTINOMIAL:
+            top = raw[i, 0]
+            for k in range(1, K):
+                top = max(top, raw[i, k])
+            total = 0.0
+            for k in range(K):
+                total += np.exp(raw[i, k] - top)
+            for k in range(K):
+                p = np.exp(raw[i, k] - top) / total
+                target = 1.0 if y[i] == k else 0.0
+                grad[i, k] = p - target
+                hess[i, k] = p * (1.0 - p)
+            continue
+        r = raw[i, 0]
+        t = y[i]
+        if code == SQUARED_ERROR:
+            grad[i, 0] = r - t
+            hess[i, 0] = 1.0
+        elif code == ABSOLUTE_ERROR:
+            grad[i, 0] = np.sign(r - t)
+            hess[i, 0] = 1.0
+        elif code == HUBER:
+            diff = t - r
+            if abs(diff) <= param:
+                grad[i, 0] = -diff
+            else:
+                grad[i, 0] = -param * np.sign(diff)
+            hess[i, 0] = 1.0
+        elif code == QUANTILE:
+            grad[i, 0] = -param if t >= r else 1.0 - param
+            hess[i, 0] = 1.0
+        elif code == BINARY_LOG_LOSS:
+            p = _sigmoid(r)
+            grad[i, 0] = p - t
+            hess[i, 0] = p * (1.0 - p)
+        else:  # EXPONENTIAL, raw is half the log-odds, t in {0, 1}
+            if t == 1.0:
+                e = np.exp(-r)
+                grad[i, 0] = -e
+                hess[i, 0] = e
+            else:
+                e = np.exp(r)
+                grad[i, 0] = e
+                hess[i, 0] = e
+
+
+@serial
+def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weight, l2,
+                       out):
+    """``out[j] = -sum(w * grad) / (sum(w * hess) + l2)`` over each leaf's rows.
+
+    Parameters
+    ----------
+    sample_indices : ndarray of shape (n_samples,), int32
+    leaf_starts, leaf_ends : ndarray of shape (n_leaves,), int64
+    grad, hess, weight : ndarray of shape (n_samples,), float64
+    l2 : float
+    out : ndarray of shape (n_leaves,), float64, written (0 when the
+        denominator is 0)
+    """
+    for j in range(leaf_starts.shape[0]):
+        numerator = 0.0
+        denominator = 0.0
+        for pos in range(leaf_starts[j], leaf_ends[j]):
+            row = sample_indices[pos]
+            numerator -= weight[row] * grad[row]
+            denominator += weight[row] * hess[row]
+        denominator += l2
+        out[j] = numerator / denominator if denominator != 0.0 else 0.0
+
+
+@serial
+def weighted_sum_of_squares(sample_indices, values, weight, out):
+    """Prefix sums of ``weight * values**2`` in position order.
+
+    ``out[p + 1] - out[q]`` is the sum over positions ``q..p``; used for node
+    impurities (cost-complexity pruning).
+    """
+    out[0] = 0.0
+    for pos in range(sample_indices.shape[0]):
+        row = sample_indices[pos]
+        out[pos + 1] = out[pos] + weight[row] * values[row] * values[row]

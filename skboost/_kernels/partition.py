@@ -1,0 +1,82 @@
+"""Stable, parallel partition of node row ranges into left and right children."""
+import numpy as np
+
+from ._jit import parallel, prange, serial
+from .histogram import _chunk_ranges
+
+PARTITION_CHUNK = 32768
+
+
+@serial
+def goes_left(bin_value, threshold_bin, missing_left, missing_bin):
+    """Whether a row with this bin goes to the left child."""
+    if bin_value == missing_bin:
+        return missing_left == 1
+    return bin_value <= threshold_bin
+
+
+@parallel
+def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
+                    threshold_bins, missing_lefts, missing_bin, n_left):
+    """Split each node's range of ``sample_indices`` into [left | right].
+
+    Rows keep their relative order on each side (stable), so children read
+    ``X_binned`` in increasing row order.  Every node's range is cut into
+    fixed-size chunks: chunk counts, prefix sums, scatter, copy back; all
+    parallel over chunks and independent of the number of threads.
+
+    Parameters
+    ----------
+    X_binned : ndarray of shape (n_samples, n_features), uint8, F order
+    sample_indices : ndarray of shape (n_samples,), int32, modified in place
+    buffer : ndarray of shape (n_samples,), int32, scratch
+    starts, ends : ndarray of shape (n_nodes,), int64
+    features, threshold_bins : ndarray of shape (n_nodes,), int32
+    missing_lefts : ndarray of shape (n_nodes,), uint8
+    missing_bin : int
+    n_left : ndarray of shape (n_nodes,), int64, written
+        Rows sent left; the left child is ``[start, start + n_left)``.
+    """
+    chunk_node, chunk_start, chunk_end = _chunk_ranges(starts, ends, PARTITION_CHUNK)
+    n_chunks = chunk_node.shape[0]
+    chunk_left = np.zeros(n_chunks, dtype=np.int64)
+    for c in prange(n_chunks):
+        j = chunk_node[c]
+        column = X_binned[:, features[j]]
+        count = 0
+        for pos in range(chunk_start[c], chunk_end[c]):
+            if goes_left(column[sample_indices[pos]], threshold_bins[j],
+                         missing_lefts[j], missing_bin):
+                count += 1
+        chunk_left[c] = count
+    # offsets of each chunk's left rows and right rows inside its node
+    left_offset = np.empty(n_chunks, dtype=np.int64)
+    right_offset = np.empty(n_chunks, dtype=np.int64)
+    for j in range(starts.shape[0]):
+        n_left[j] = 0
+    for c in range(n_chunks):
+        n_left[chunk_node[c]] += chunk_left[c]
+    running_left = starts.copy()
+    running_right = starts + n_left
+    for c in range(n_chunks):
+        j = chunk_node[c]
+        left_offset[c] = running_left[j]
+        right_offset[c] = running_right[j]
+        running_left[j] += chunk_left[c]
+        running_right[j] += chunk_end[c] - chunk_start[c] - chunk_left[c]
+    for c in prange(n_chunks):
+        j = chunk_node[c]
+        column = X_binned[:, features[j]]
+        li = left_offset[c]
+        ri = right_offset[c]
+        for pos in range(chunk_start[c], chunk_end[c]):
+            row = sample_indices[pos]
+            if goes_left(column[row], threshold_bins[j], missing_lefts[j], missing_bin):
+                buffer[li] = row
+                li += 1
+            else:
+                buffer[ri] = row
+                ri += 1
+    for c in prange(n_chunks):
+        for pos in range(chunk_start[c], chunk_end[c]):
+            sample_indices[pos] = buffer[pos]

@@ -1,0 +1,106 @@
+"""One traversal kernel for a whole ensemble of flat trees.
+
+Trees are stored as concatenated node arrays: ``left[node] == -1`` marks a
+leaf; children indices are global (into the concatenated arrays).  A row goes
+left when ``x <= threshold`` (binned: ``bin <= threshold_bin``); NaN (the
+missing bin) follows ``missing_left``.
+"""
+import numpy as np
+
+from ._jit import parallel, prange, serial
+
+ROW_BLOCK = 128
+
+
+@serial
+def _leaf_raw(X, i, node, feature, threshold, missing_left, left, right):
+    while left[node] != -1:
+        x = X[i, feature[node]]
+        if np.isnan(x):
+            go_left = missing_left[node] == 1
+        else:
+            go_left = x <= threshold[node]
+        node = left[node] if go_left else right[node]
+    return node
+
+
+@serial
+def _leaf_binned(X_binned, i, node, feature, threshold_bin, missing_left, left, right,
+                 missing_bin):
+    while left[node] != -1:
+        b = X_binned[i, feature[node]]
+        if b == missing_bin:
+            go_left = missing_left[node] == 1
+        else:
+            go_left = b <= threshold_bin[node]
+        node = left[node] if go_left else right[node]
+    return node
+
+
+@parallel
+def predict_raw(X, feature, threshold, missing_left, left, right, values, tree_roots,
+                tree_columns, first_tree, stop_tree, out):
+    """Add the leaf values of trees ``first_tree .. stop_tree - 1`` to ``out``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C order
+    feature : ndarray of shape (n_nodes,), int32
+    threshold : ndarray of shape (n_nodes,), float64
+    missing_left : ndarray of shape (n_nodes,), uint8
+    left, right : ndarray of shape (n_nodes,), int32
+    values : ndarray of shape (n_nodes, V), float64
+    tree_roots : ndarray of shape (n_trees,), int32
+    tree_columns : ndarray of shape (n_trees,), int32
+        Tree ``t`` adds ``values[leaf, v]`` to ``out[:, tree_columns[t] + v]``.
+    first_tree, stop_tree : int
+    out : ndarray of shape (n_samples, n_outputs), float64, updated in place
+    """
+    n_samples = X.shape[0]
+    V = values.shape[1]
+    n_blocks = (n_samples + ROW_BLOCK - 1) // ROW_BLOCK
+    for blk in prange(n_blocks):
+        stop_row = min(n_samples, (blk + 1) * ROW_BLOCK)
+        for t in range(first_tree, stop_tree):
+            column = tree_columns[t]
+            for i in range(blk * ROW_BLOCK, stop_row):
+                leaf = _leaf_raw(X, i, tree_roots[t], feature, threshold, missing_left,
+                                 left, right)
+                for v in range(V):
+                    out[i, column + v] += values[leaf, v]
+
+
+@parallel
+def predict_binned(X_binned, feature, threshold_bin, missing_left, left, right, values,
+                   tree_roots, tree_columns, first_tree, stop_tree, missing_bin, out):
+    """:func:`predict_raw` for binned data (training rows, validation sets)."""
+    n_samples = X_binned.shape[0]
+    V = values.shape[1]
+    n_blocks = (n_samples + ROW_BLOCK - 1) // ROW_BLOCK
+    for blk in prange(n_blocks):
+        stop_row = min(n_samples, (blk + 1) * ROW_BLOCK)
+        for t in range(first_tree, stop_tree):
+            column = tree_columns[t]
+            for i in range(blk * ROW_BLOCK, stop_row):
+                leaf = _leaf_binned(X_binned, i, tree_roots[t], feature, threshold_bin,
+                                    missing_left, left, right, missing_bin)
+                for v in range(V):
+                    out[i, column + v] += values[leaf, v]
+
+
+@parallel
+def apply_raw(X, feature, threshold, missing_left, left, right, tree_roots, out):
+    """Leaf reached by every row in every tree (global node indices).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C order
+    tree_roots : ndarray of shape (n_trees,), int32
+    out : ndarray of shape (n_samples, n_trees), int32, written
+    """
+    n_samples = X.shape[0]
+    n_trees = tree_roots.shape[0]
+    for i in prange(n_samples):
+        for t in range(n_trees):
+            out[i, t] = _leaf_raw(X, i, tree_roots[t], feature, threshold, missing_left,
+                                  left, right)

@@ -1,0 +1,148 @@
+"""Best split per node from histograms (the histogram split engine)."""
+import numpy as np
+
+from ._jit import parallel, prange, serial
+from .criterion import leaf_value, node_objective
+
+# A split must beat the parent by more than this fraction of the children's
+# objective: removes "gains" that are only rounding noise on pure nodes.
+RELATIVE_GAIN_EPS = 1e-10
+
+
+@serial
+def _children_ok(left, right, K, min_samples_leaf, min_hessian):
+    """Whether both children satisfy the row-count and hessian minima."""
+    return (left[K + 1] >= min_samples_leaf and right[K + 1] >= min_samples_leaf
+            and left[K] >= min_hessian and right[K] >= min_hessian
+            and left[K] > 0.0 and right[K] > 0.0)
+
+
+@serial
+def _monotonic_ok(left, right, K, cst, l2, l1, max_delta_step, lower, upper):
+    """Whether the children's values respect a monotonic constraint."""
+    if cst == 0:
+        return True
+    vl = leaf_value(left[0], left[K], l2, l1, max_delta_step, lower, upper)
+    vr = leaf_value(right[0], right[K], l2, l1, max_delta_step, lower, upper)
+    if cst > 0:
+        return vl <= vr
+    return vl >= vr
+
+
+@parallel
+def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missing_bin,
+                feature_mask, use_mask, monotonic_cst, l2, l1, max_delta_step,
+                min_samples_leaf, min_hessian, out_gain, out_bin, out_missing_left):
+    """Best threshold of every (node, feature) pair.
+
+    The threshold ``b`` sends bins ``<= b`` left.  Missing values are tried
+    on both sides (when the node has any); ``b = n_bins - 1`` with missing
+    values on the right is the split "missing or not".
+
+    Parameters
+    ----------
+    hist : ndarray of shape (n_slots, n_features, n_bins, K + 2), float64
+    slots : ndarray of shape (n_nodes,), int64
+    node_sums : ndarray of shape (n_nodes, K + 2), float64
+    lower, upper : ndarray of shape (n_nodes,), float64
+        Bounds on the node's leaf values (monotonic constraints).
+    n_bins_non_missing : ndarray of shape (n_features,), int32
+    missing_bin : int
+    feature_mask : ndarray of shape (n_nodes, n_features), uint8
+        Features drawn for each node (read only when ``use_mask``).
+    use_mask : bool
+    monotonic_cst : ndarray of shape (n_features,), int8
+    l2, l1, max_delta_step, min_samples_leaf, min_hessian : float
+    out_gain : ndarray of shape (n_nodes, n_features), float64, written
+        ``-inf`` where no valid split exists.
+    out_bin : ndarray of shape (n_nodes, n_features), int32, written
+    out_missing_left : ndarray of shape (n_nodes, n_features), uint8, written
+    """
+    n_nodes = slots.shape[0]
+    n_features = hist.shape[1]
+    C = hist.shape[3]
+    K = C - 2
+    for job in prange(n_nodes * n_features):
+        f = job // n_nodes
+        j = job - f * n_nodes
+        out_gain[j, f] = -np.inf
+        out_bin[j, f] = 0
+        out_missing_left[j, f] = 0
+        if use_mask and feature_mask[j, f] == 0:
+            continue
+        hf = hist[slots[j], f]
+        parent = node_sums[j]
+        lo = lower[j]
+        hi = upper[j]
+        parent_obj = node_objective(parent, K, l2, l1, max_delta_step, lo, hi)
+        nb = n_bins_non_missing[f]
+        has_missing = hf[missing_bin, K + 1] > 0.0
+        left = np.empty(C)
+        right = np.empty(C)
+        best = -np.inf
+        for missing_left in range(2 if has_missing else 1):
+            for c in range(C):
+                left[c] = hf[missing_bin, c] if missing_left == 1 else 0.0
+            last = nb - 1 if missing_left == 1 or not has_missing else nb
+            for b in range(last):
+                for c in range(C):
+                    left[c] += hf[b, c]
+                    right[c] = parent[c] - left[c]
+                if not _children_ok(left, right, K, min_samples_leaf, min_hessian):
+                    continue
+                if not _monotonic_ok(left, right, K, monotonic_cst[f], l2, l1,
+                                     max_delta_step, lo, hi):
+                    continue
+                children = (node_objective(left, K, l2, l1, max_delta_step, lo, hi)
+                            + node_objective(right, K, l2, l1, max_delta_step, lo, hi))
+                gain = children - parent_obj
+                if gain > best and gain > RELATIVE_GAIN_EPS * abs(children):
+                    best = gain
+                    out_gain[j, f] = gain
+                    out_bin[j, f] = b
+                    out_missing_left[j, f] = missing_left
+
+
+@serial
+def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missing_bin,
+                       best_gain, best_feature, best_bin, best_missing_left, left_sums):
+    """Pick each node's best feature and compute the left child's sums.
+
+    Ties go to the lowest feature index.  When the chosen feature had no
+    missing values in the node, missing values are sent to the child with
+    more rows (the learned direction for unseen NaN).
+
+    Parameters
+    ----------
+    hist, slots, node_sums : as in :func:`find_splits`
+    gains, bins, missing_lefts : ndarray of shape (n_nodes, n_features)
+        Output of :func:`find_splits`.
+    missing_bin : int
+    best_gain : ndarray of shape (n_nodes,), float64, written
+    best_feature, best_bin : ndarray of shape (n_nodes,), int32, written
+    best_missing_left : ndarray of shape (n_nodes,), uint8, written
+    left_sums : ndarray of shape (n_nodes, K + 2), float64, written
+    """
+    n_nodes, n_features = gains.shape
+    C = node_sums.shape[1]
+    K = C - 2
+    for j in range(n_nodes):
+        fbest = 0
+        for f in range(1, n_features):
+            if gains[j, f] > gains[j, fbest]:
+                fbest = f
+        best_gain[j] = gains[j, fbest]
+        best_feature[j] = fbest
+        best_bin[j] = bins[j, fbest]
+        best_missing_left[j] = missing_lefts[j, fbest]
+        if best_gain[j] == -np.inf:
+            continue
+        hf = hist[slots[j], fbest]
+        for c in range(C):
+            left_sums[j, c] = hf[missing_bin, c] if missing_lefts[j, fbest] == 1 else 0.0
+        for b in range(bins[j, fbest] + 1):
+            for c in range(C):
+                left_sums[j, c] += hf[b, c]
+        if hf[missing_bin, K + 1] == 0.0:
+            n_left = left_sums[j, K + 1]
+            best_missing_left[j] = 1 if n_left >= node_sums[j, K + 1] - n_left else 0

@@ -1,0 +1,257 @@
+"""Loss objects: baseline, gradients, line-search leaf values, loss value, link.
+
+Each loss names a kernel code of ``_kernels/losses.py``; everything that is
+not per-sample work stays in numpy here.  Loss values follow scikit-learn's
+``GradientBoosting*.train_score_`` conventions (deviance for squared error
+and binary log-loss, mean loss otherwise).
+"""
+import numpy as np
+from scipy.special import expit, logsumexp, softmax
+
+from ._dtypes import as_stat
+from ._kernels import losses as K_
+
+EPS = np.finfo(np.float64).eps
+
+
+def weighted_percentile(values, weights, percentile):
+    """Weighted percentile, "inverted CDF" rule (the smallest value whose
+    cumulative weight reaches ``percentile`` % of the total).
+
+    Parameters
+    ----------
+    values, weights : ndarray of shape (n,), float64
+    percentile : float in [0, 100]
+
+    Returns
+    -------
+    float
+    """
+    order = np.argsort(values, kind="stable")
+    cdf = np.cumsum(weights[order])
+    target = percentile / 100.0 * cdf[-1]
+    index = min(int(np.searchsorted(cdf, target, side="left")), values.size - 1)
+    return float(values[order][index])
+
+
+class Loss:
+    """Base of all losses.
+
+    Attributes
+    ----------
+    code : int
+        Kernel code.
+    n_trees : int
+        Trees per boosting iteration (K classes for multinomial, else 1).
+    newton_leaves : bool
+        Leaves are Newton steps ``-sum(w g) / (sum(w h) + l2)``; otherwise
+        a weighted percentile of the residuals (line search).
+    """
+
+    code = None
+    newton_leaves = True
+    train_score_factor = 1.0
+
+    def __init__(self, param=0.0, n_classes=2):
+        self.param = float(param)
+        self.n_trees = 1
+
+    def gradients(self, y, raw):
+        """Unweighted gradients and hessians, each of shape (n_samples, n_trees)."""
+        grad = np.empty_like(raw)
+        hess = np.empty_like(raw)
+        K_.loss_gradients(self.code, y, raw, self.param, grad, hess)
+        return grad, hess
+
+    def leaf_values(self, grown, y, raw, grad, hess, weight, l2):
+        """Line-search value of every leaf of ``grown`` (column ``raw`` of one tree).
+
+        Parameters
+        ----------
+        grown : GrownTree
+        y, raw, grad, hess, weight : ndarray of shape (n_samples,), float64
+
+        Returns
+        -------
+        ndarray of shape (n_leaves,), float64
+        """
+        out = np.empty(grown.leaves.size)
+        K_.newton_leaf_values(grown.sample_indices, grown.leaf_starts, grown.leaf_ends,
+                              as_stat(grad), as_stat(hess), weight, l2, out)
+        return out * self.leaf_factor
+
+    leaf_factor = 1.0
+
+    def __call__(self, y, raw, weight):
+        """Weighted mean loss, in scikit-learn's ``train_score_`` units."""
+        return self.train_score_factor * float(np.average(self.pointwise(y, raw),
+                                                          weights=weight))
+
+
+class SquaredError(Loss):
+    code = K_.SQUARED_ERROR
+    train_score_factor = 2.0
+
+    def baseline(self, y, weight):
+        return np.array([np.average(y, weights=weight)])
+
+    def pointwise(self, y, raw):
+        return 0.5 * (y - raw[:, 0]) ** 2
+
+
+class _PercentileLoss(Loss):
+    """Losses whose leaves are weighted percentiles of the residuals."""
+
+    newton_leaves = False
+    percentile = 50.0
+
+    def baseline(self, y, weight):
+        if weight is None:
+            return np.array([np.percentile(y, self.percentile)])
+        return np.array([weighted_percentile(y, weight, self.percentile)])
+
+    def leaf_values(self, grown, y, raw, grad, hess, weight, l2):
+        out = np.empty(grown.leaves.size)
+        for j, (start, end) in enumerate(zip(grown.leaf_starts, grown.leaf_ends)):
+            rows = grown.sample_indices[start:end]
+            out[j] = self._leaf(y[rows] - raw[rows], weight[rows])
+        return out
+
+    def _leaf(self, residual, weight):
+        return weighted_percentile(residual, weight, self.percentile)
+
+
+class AbsoluteError(_PercentileLoss):
+    code = K_.ABSOLUTE_ERROR
+
+    def pointwise(self, y, raw):
+        return np.abs(y - raw[:, 0])
+
+
+class QuantileLoss(_PercentileLoss):
+    code = K_.QUANTILE
+
+    def __init__(self, param=0.9, n_classes=2):
+        super().__init__(param)
+        self.percentile = 100.0 * self.param
+
+    def pointwise(self, y, raw):
+        diff = y - raw[:, 0]
+        return np.where(diff >= 0, self.param * diff, (self.param - 1.0) * diff)
+
+
+class HuberLoss(_PercentileLoss):
+    """Huber loss; ``delta`` is re-estimated every iteration as the ``alpha``
+    weighted percentile of the absolute residuals (scikit-learn's rule)."""
+
+    code = K_.HUBER
+
+    def __init__(self, param=0.9, n_classes=2):
+        super().__init__(param)
+        self.alpha = float(param)
+        self.delta = 1.0
+
+    def update_delta(self, y, raw, weight):
+        self.delta = weighted_percentile(np.abs(y - raw[:, 0]), weight, 100.0 * self.alpha)
+
+    def gradients(self, y, raw):
+        grad = np.empty_like(raw)
+        hess = np.empty_like(raw)
+        K_.loss_gradients(self.code, y, raw, self.delta, grad, hess)
+        return grad, hess
+
+    def _leaf(self, residual, weight):
+        median = weighted_percentile(residual, weight, 50.0)
+        diff = residual - median
+        term = np.sign(diff) * np.minimum(self.delta, np.abs(diff))
+        return median + np.average(term, weights=weight)
+
+    def pointwise(self, y, raw):
+        diff = np.abs(y - raw[:, 0])
+        return np.where(diff <= self.delta, 0.5 * diff ** 2,
+                        self.delta * (diff - 0.5 * self.delta))
+
+
+class BinaryLogLoss(Loss):
+    code = K_.BINARY_LOG_LOSS
+    train_score_factor = 2.0
+
+    def baseline(self, y, weight):
+        p = np.clip(np.average(y, weights=weight), EPS, 1 - EPS)
+        return np.array([np.log(p / (1 - p))])
+
+    def pointwise(self, y, raw):
+        r = raw[:, 0]
+        return np.logaddexp(0.0, r) - y * r
+
+    def predict_proba(self, raw):
+        p = expit(raw[:, 0])
+        return np.column_stack([1 - p, p])
+
+
+class ExponentialLoss(Loss):
+    """AdaBoost's exponential loss; raw predictions are half log-odds."""
+
+    code = K_.EXPONENTIAL
+
+    def baseline(self, y, weight):
+        p = np.clip(np.average(y, weights=weight), EPS, 1 - EPS)
+        return np.array([0.5 * np.log(p / (1 - p))])
+
+    def pointwise(self, y, raw):
+        r = raw[:, 0]
+        return y * np.exp(-r) + (1 - y) * np.exp(r)
+
+    def predict_proba(self, raw):
+        p = expit(2.0 * raw[:, 0])
+        return np.column_stack([1 - p, p])
+
+
+class MultinomialLogLoss(Loss):
+    """Softmax cross-entropy; one tree per class and iteration."""
+
+    code = K_.MULTINOMIAL
+
+    def __init__(self, param=0.0, n_classes=3):
+        super().__init__(param)
+        self.n_trees = int(n_classes)
+        # Friedman's (K - 1) / K factor on the leaf step, kept by scikit-learn
+        self.leaf_factor = (n_classes - 1) / n_classes
+
+    def baseline(self, y, weight):
+        prior = np.array([np.average(y == k, weights=weight) for k in range(self.n_trees)])
+        log_prior = np.log(np.clip(prior, EPS, 1.0))
+        return log_prior - log_prior.mean()
+
+    def pointwise(self, y, raw):
+        return logsumexp(raw, axis=1) - raw[np.arange(raw.shape[0]), y.astype(np.int64)]
+
+    def predict_proba(self, raw):
+        return softmax(raw, axis=1)
+
+
+REGRESSION_LOSSES = {"squared_error": SquaredError, "absolute_error": AbsoluteError,
+                     "huber": HuberLoss, "quantile": QuantileLoss}
+CLASSIFICATION_LOSSES = {"log_loss": None, "exponential": ExponentialLoss}
+
+
+def make_loss(name, n_classes=None, alpha=0.9):
+    """Instantiate the loss called ``name``.
+
+    Parameters
+    ----------
+    name : str
+    n_classes : int or None
+        Classes of a classification problem (multinomial for more than 2).
+    alpha : float
+        Huber's or the quantile loss's alpha.
+    """
+    if name == "log_loss":
+        return BinaryLogLoss() if n_classes == 2 else MultinomialLogLoss(n_classes=n_classes)
+    if name == "exponential":
+        if n_classes != 2:
+            raise ValueError("loss='exponential' is only suitable for a binary "
+                             f"classification problem, got {n_classes} classes; "
+                             "use loss='log_loss' instead.")
+        return ExponentialLoss()
+    return REGRESSION_LOSSES[name](param=alpha)

@@ -1,0 +1,295 @@
+"""Flat node arrays for one tree and for a whole ensemble.
+
+Every family stores its trees in the same format, so prediction, apply,
+importances (and later saving, SHAP values and plots) are written once.
+"""
+import numpy as np
+
+from ._dtypes import INDEX_DTYPE, as_float
+from ._kernels.predict import apply_raw, predict_binned, predict_raw
+
+LEAF = -1
+
+
+class Tree:
+    """One tree as flat node arrays (node 0 is the root).
+
+    Attributes
+    ----------
+    feature : ndarray of shape (n_nodes,), int32
+        Split feature (undefined on leaves).
+    threshold : ndarray of shape (n_nodes,), float64
+        Rows with ``x <= threshold`` go left.
+    threshold_bin : ndarray of shape (n_nodes,), int32
+        The same test on binned data: ``bin <= threshold_bin``.
+    missing_left : ndarray of shape (n_nodes,), uint8
+        Where NaN goes.
+    left, right : ndarray of shape (n_nodes,), int32
+        Children; ``-1`` on leaves.
+    value : ndarray of shape (n_nodes, V), float64
+        Node outputs (leaves are used for prediction; internal nodes keep
+        their own value for staged inspection and explanations).
+    gain : ndarray of shape (n_nodes,), float64
+        Objective gain of the split (0 on leaves).
+    cover : ndarray of shape (n_nodes,), float64
+        Hessian sum (the sample weight for impurity criteria).
+    n_samples : ndarray of shape (n_nodes,), int64
+        Training rows in the node.
+    """
+
+    FIELDS = ("feature", "threshold", "threshold_bin", "missing_left", "left", "right",
+              "value", "gain", "cover", "n_samples")
+
+    def __init__(self, **arrays):
+        for name in self.FIELDS:
+            setattr(self, name, arrays[name])
+
+    @property
+    def node_count(self):
+        return self.left.shape[0]
+
+    def is_leaf(self):
+        """Boolean mask of the leaves."""
+        return self.left == LEAF
+
+    def get_n_leaves(self):
+        return int(np.count_nonzero(self.is_leaf()))
+
+    def get_depth(self):
+        depth = np.zeros(self.node_count, dtype=np.int64)
+        for node in range(self.node_count):  # parents come before children
+            if self.left[node] != LEAF:
+                depth[self.left[node]] = depth[node] + 1
+                depth[self.right[node]] = depth[node] + 1
+        return int(depth.max())
+
+    def scaled(self, factor):
+        """Copy of the tree with every node value multiplied by ``factor``."""
+        arrays = {name: getattr(self, name) for name in self.FIELDS}
+        arrays["value"] = self.value * factor
+        return Tree(**arrays)
+
+    def predict(self, X):
+        """Node values reached by the rows of raw ``X``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, V), float64
+        """
+        out = np.zeros((X.shape[0], self.value.shape[1]))
+        p = pack_trees([self], [0])
+        predict_raw(as_float(X), p["feature"], p["threshold"], p["missing_left"],
+                    p["left"], p["right"], p["value"], p["roots"], p["columns"], 0, 1, out)
+        return out
+
+    def add_binned(self, X_binned, missing_bin, out, column=0):
+        """Add this tree's values on binned rows to ``out[:, column:]``."""
+        p = pack_trees([self], [column])
+        predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
+                       p["left"], p["right"], p["value"], p["roots"], p["columns"], 0, 1,
+                       missing_bin, out)
+        return out
+
+    def impurity_importances(self, n_features):
+        """Sum of split gains per feature (unnormalised)."""
+        internal = ~self.is_leaf()
+        return np.bincount(self.feature[internal], weights=self.gain[internal],
+                           minlength=n_features).astype(np.float64)
+
+
+def pack_trees(trees, columns):
+    """Concatenate the node arrays of ``trees`` with global child indices.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The canonical arrays of :func:`~skboost._kernels.predict.predict_raw`,
+        plus ``roots`` (first node of each tree) and ``columns``.
+    """
+    counts = np.array([t.node_count for t in trees], dtype=np.int64)
+    roots = np.zeros(len(trees), dtype=INDEX_DTYPE)
+    if len(trees):
+        roots[1:] = np.cumsum(counts)[:-1]
+    n_values = trees[0].value.shape[1] if trees else 1
+
+    def cat(name, dtype):
+        parts = [getattr(t, name) for t in trees]
+        if not parts:
+            shape = (0, n_values) if name == "value" else (0,)
+            return np.zeros(shape, dtype=dtype)
+        return np.ascontiguousarray(np.concatenate(parts), dtype=dtype)
+
+    packed = {"feature": cat("feature", INDEX_DTYPE),
+              "threshold": cat("threshold", np.float64),
+              "threshold_bin": cat("threshold_bin", INDEX_DTYPE),
+              "missing_left": cat("missing_left", np.uint8),
+              "value": cat("value", np.float64)}
+    for name in ("left", "right"):
+        parts = [np.where(getattr(t, name) == LEAF, LEAF, getattr(t, name) + root)
+                 for t, root in zip(trees, roots)]
+        packed[name] = np.ascontiguousarray(
+            np.concatenate(parts) if parts else np.zeros(0), dtype=INDEX_DTYPE)
+    packed["roots"] = roots
+    packed["columns"] = np.asarray(columns, dtype=INDEX_DTYPE)
+    return packed
+
+
+class Forest:
+    """An ordered list of trees predicted in one kernel call.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Columns of the raw output; tree ``t`` adds its ``V`` values to columns
+        ``columns[t] .. columns[t] + V - 1``.
+    """
+
+    def __init__(self, n_outputs):
+        self.n_outputs = n_outputs
+        self.trees = []
+        self.columns = []
+        self._packed = None
+
+    def __len__(self):
+        return len(self.trees)
+
+    def append(self, tree, column=0):
+        self.trees.append(tree)
+        self.columns.append(int(column))
+        self._packed = None
+
+    def truncate(self, n_trees):
+        del self.trees[n_trees:]
+        del self.columns[n_trees:]
+        self._packed = None
+
+    def _pack(self):
+        """The concatenated node arrays of all trees (cached until changed)."""
+        if self._packed is None:
+            self._packed = pack_trees(self.trees, self.columns)
+        return self._packed
+
+    def add_raw(self, X, out, first_tree=0, stop_tree=None):
+        """Add trees ``first_tree .. stop_tree - 1`` evaluated on raw ``X`` to ``out``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features), float64
+        out : ndarray of shape (n_samples, n_outputs), float64, updated
+        """
+        stop_tree = len(self.trees) if stop_tree is None else stop_tree
+        if stop_tree <= first_tree:
+            return out
+        p = self._pack()
+        predict_raw(as_float(X), p["feature"], p["threshold"], p["missing_left"],
+                    p["left"], p["right"], p["value"], p["roots"], p["columns"],
+                    first_tree, stop_tree, out)
+        return out
+
+    def add_binned(self, X_binned, missing_bin, out, first_tree=0, stop_tree=None):
+        """:meth:`add_raw` on binned data (uint8, F order)."""
+        stop_tree = len(self.trees) if stop_tree is None else stop_tree
+        if stop_tree <= first_tree:
+            return out
+        p = self._pack()
+        predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
+                       p["left"], p["right"], p["value"], p["roots"], p["columns"],
+                       first_tree, stop_tree, missing_bin, out)
+        return out
+
+    def apply(self, X):
+        """Leaf index (local to its tree) of every row in every tree.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_trees), int32
+        """
+        p = self._pack()
+        out = np.empty((X.shape[0], len(self.trees)), dtype=INDEX_DTYPE)
+        if len(self.trees):
+            apply_raw(as_float(X), p["feature"], p["threshold"], p["missing_left"],
+                      p["left"], p["right"], p["roots"], out)
+            out -= p["roots"][np.newaxis, :]
+        return out
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_packed"] = None  # rebuilt on demand; keeps pickles small
+        return state
+
+
+def prune_ccp(tree, node_risk, ccp_alpha):
+    """Minimal cost-complexity pruning (Breiman et al., as scikit-learn).
+
+    The weakest link, the internal node ``t`` with the smallest
+    ``(R(t) - R(T_t)) / (|leaves(T_t)| - 1)``, is collapsed into a leaf while
+    that value is at most ``ccp_alpha``.
+
+    Parameters
+    ----------
+    tree : Tree
+    node_risk : ndarray of shape (n_nodes,), float64
+        ``R(t)``: the node's weighted impurity times its weight fraction.
+    ccp_alpha : float
+
+    Returns
+    -------
+    ndarray of shape (n_nodes,), bool
+        Nodes kept (descendants of collapsed nodes are dropped).
+    """
+    n = tree.node_count
+    is_leaf = tree.left == LEAF
+    if ccp_alpha <= 0.0 or is_leaf.all():
+        return np.ones(n, dtype=bool)
+    while True:
+        subtree_risk = np.where(is_leaf, node_risk, 0.0)
+        n_leaves = is_leaf.astype(np.int64)
+        alive = _alive(tree, is_leaf)
+        for node in range(n - 1, -1, -1):  # children come after parents
+            if alive[node] and not is_leaf[node]:
+                subtree_risk[node] = subtree_risk[tree.left[node]] + subtree_risk[tree.right[node]]
+                n_leaves[node] = n_leaves[tree.left[node]] + n_leaves[tree.right[node]]
+        internal = alive & ~is_leaf
+        if not internal.any():
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alpha = np.where(internal, (node_risk - subtree_risk) / (n_leaves - 1), np.inf)
+        weakest = int(np.argmin(alpha))
+        if alpha[weakest] > ccp_alpha:
+            break
+        is_leaf[weakest] = True
+    return _alive(tree, is_leaf)
+
+
+def _alive(tree, is_leaf):
+    """Nodes reachable from the root when ``is_leaf`` nodes are not expanded."""
+    alive = np.zeros(tree.node_count, dtype=bool)
+    alive[0] = True
+    for node in range(tree.node_count):
+        if alive[node] and not is_leaf[node]:
+            alive[tree.left[node]] = True
+            alive[tree.right[node]] = True
+    return alive
+
+
+def compact_tree(tree, keep, *node_arrays):
+    """Drop the nodes not in ``keep`` and renumber the rest.
+
+    A kept node whose children are dropped becomes a leaf.  Extra per-node
+    arrays in ``node_arrays`` are compacted the same way.
+
+    Returns
+    -------
+    (Tree, *compacted node_arrays)
+    """
+    new_index = np.full(tree.node_count, LEAF, dtype=np.int64)
+    new_index[keep] = np.arange(int(keep.sum()))
+    arrays = {name: getattr(tree, name)[keep].copy() for name in Tree.FIELDS}
+    for side in ("left", "right"):
+        child = getattr(tree, side)[keep]
+        mapped = np.where(child == LEAF, LEAF, new_index[np.maximum(child, 0)])
+        arrays[side] = mapped.astype(tree.left.dtype)
+    leaf = arrays["left"] == LEAF
+    arrays["right"][leaf] = LEAF
+    arrays["gain"][leaf] = 0.0
+    return (Tree(**arrays),) + tuple(a[keep] for a in node_arrays)

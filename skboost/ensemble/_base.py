@@ -1,0 +1,58 @@
+"""What every estimator family shares: input validation and thread handling."""
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .._config import resolve_n_threads, threads
+from .._dtypes import X_DTYPE
+
+
+def validate_fit_data(estimator, X, y, sample_weight, y_numeric):
+    """Validate training data; NaN allowed in X, inf nowhere.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float64, C order
+    y : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,), float64
+        Non-negative, with a positive sum.
+    """
+    X, y = validate_data(estimator, X, y, dtype=X_DTYPE, order="C",
+                         ensure_all_finite="allow-nan", y_numeric=y_numeric,
+                         ensure_min_samples=1)
+    sample_weight = check_sample_weight(sample_weight, X)
+    return X, y, sample_weight
+
+
+def check_sample_weight(sample_weight, X):
+    """Non-negative, finite weights with a positive sum (float64)."""
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                         ensure_non_negative=True)
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if sample_weight.sum() <= 0:
+        raise ValueError("sample_weight sums to zero: at least one sample needs a "
+                         "positive weight.")
+    return sample_weight
+
+
+def validate_predict_data(estimator, X):
+    """Validate data at predict time against what ``fit`` saw.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features), float64, C order
+    """
+    check_is_fitted(estimator)
+    return validate_data(estimator, X, dtype=X_DTYPE, order="C",
+                         ensure_all_finite="allow-nan", reset=False)
+
+
+def estimator_threads(estimator):
+    """Context manager running kernels on the estimator's ``n_jobs`` threads."""
+    return threads(resolve_n_threads(getattr(estimator, "n_jobs", None)))
+
+
+def allow_nan_tags(tags):
+    """Declare native NaN support in scikit-learn estimator tags."""
+    tags.input_tags.allow_nan = True
+    return tags
