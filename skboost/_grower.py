@@ -1,25 +1,21 @@
 """TreeGrower: grows one tree on binned data from per-sample statistics.
 
-The grower owns every buffer that is reused from tree to tree (row indices,
-position-ordered statistics, a pool of histograms), so a fit allocates them
-once.  Growth is depthwise (all nodes of a level expanded with one call of
-each kernel) or best-first (``max_leaf_nodes``: the open leaf with the
-largest gain is expanded next).
+The grower owns the growth policy and the buffers reused from tree to tree
+(row indices, node table), so a fit allocates them once.  Growth is
+depthwise (all nodes of a level expanded with one call of each kernel) or
+best-first (``max_leaf_nodes``: the open leaf with the largest gain is
+expanded next).  Finding splits is delegated to a splitter: the histogram
+engine (``_histogram.HistogramSplitter``) or the exact engine on presorted
+column blocks (``_presort.ExactSplitter``); partitioning, constraints, leaf
+values and the resulting node arrays are shared.
 """
 import heapq
 
 import numpy as np
 
 from ._dtypes import INDEX_DTYPE, SUM_DTYPE
-from ._kernels.histogram import build_histograms, gather_stats, subtract_histograms
 from ._kernels.partition import partition_nodes
-from ._kernels.split import find_splits, select_best_splits
 from ._tree import LEAF, Tree, compact_tree, prune_ccp
-
-# Histograms kept alive at once are bounded by this many bytes; beyond it,
-# children histograms are built directly in batches instead of by subtraction.
-HISTOGRAM_MEMORY_BUDGET = 512 * 2**20
-
 
 class GrowerParams:
     """Stopping rules and regularisation of one tree.
@@ -147,19 +143,22 @@ class _NodeTable:
 
 
 class TreeGrower:
-    """Grow trees on one binned dataset.
+    """Grow trees on one binned (or ranked) dataset.
 
     Parameters
     ----------
-    X_binned : ndarray of shape (n_samples, n_features), uint8, F order
+    X_binned : ndarray of shape (n_samples, n_features), uint8 or int32, F order
+        Bins (histogram engine) or ranks among distinct values (exact engine).
     bin_mapper : BinMapper
-        Fitted on the same data (gives bins per feature and thresholds).
+        Fitted on the same data: bins per feature and thresholds.
     n_channels : int
         Gradient channels K of the statistics.
     params : GrowerParams
+    splitter : HistogramSplitter or ExactSplitter, default=None
+        Split engine (the histogram engine when None).
     """
 
-    def __init__(self, X_binned, bin_mapper, n_channels, params):
+    def __init__(self, X_binned, bin_mapper, n_channels, params, splitter=None):
         self.X_binned = X_binned
         self.bin_mapper = bin_mapper
         self.n_bins_non_missing = bin_mapper.n_bins_non_missing_
@@ -170,51 +169,18 @@ class TreeGrower:
         n_samples, self.n_features = X_binned.shape
         self.sample_indices = np.empty(n_samples, dtype=INDEX_DTYPE)
         self._buffer = np.empty(n_samples, dtype=INDEX_DTYPE)
-        self._ordered_g = np.empty((n_samples, self.K), dtype=SUM_DTYPE)
-        self._ordered_h = np.empty(n_samples, dtype=SUM_DTYPE)
         mono = params.monotonic_cst
-        self._mono = (np.zeros(self.n_features, dtype=np.int8) if mono is None
-                      else np.ascontiguousarray(mono, dtype=np.int8))
-        slot_bytes = self.n_features * (self.missing_bin + 1) * self.C * 8
-        self._max_slots = max(4, HISTOGRAM_MEMORY_BUDGET // slot_bytes)
-        self._pool = np.empty((0, self.n_features, self.missing_bin + 1, self.C))
-        self._free = []
+        self.monotonic_cst = (np.zeros(self.n_features, dtype=np.int8) if mono is None
+                              else np.ascontiguousarray(mono, dtype=np.int8))
+        if splitter is None:
+            from ._histogram import HistogramSplitter
+            splitter = HistogramSplitter()
+        self.splitter = splitter
+        splitter.attach(self)
 
-    # ---------------------------------------------------------------- slots
-    def _take_slots(self, count):
-        """``count`` free histogram slots, or None if over the memory budget."""
-        if len(self._free) < count:
-            in_use = self._pool.shape[0] - len(self._free)
-            if in_use + count > self._max_slots:
-                return None
-            old = self._pool.shape[0]
-            new = min(self._max_slots, max(2 * old, in_use + count, 4))
-            pool = np.empty((new,) + self._pool.shape[1:])
-            pool[:old] = self._pool
-            self._pool = pool
-            self._free.extend(range(new - 1, old - 1, -1))
-        return np.array([self._free.pop() for _ in range(count)], dtype=np.int64)
-
-    def _release(self, nodes):
-        for node in nodes:
-            slot = self.nodes.slot[node]
-            if slot >= 0:
-                self._free.append(int(slot))
-                self.nodes.slot[node] = -1
-
-    # ------------------------------------------------------------- kernels
-    def _build(self, nodes):
-        """Histograms of ``nodes`` (whose slots are set) from their rows."""
-        t = self.nodes
-        starts = t.start[nodes]
-        ends = t.end[nodes]
-        gather_stats(self.sample_indices, self._g, self._h, starts, ends,
-                     self._ordered_g, self._ordered_h)
-        build_histograms(self.X_binned, self.sample_indices, self._ordered_g,
-                         self._ordered_h, starts, ends, t.slot[nodes],
-                         self.n_bins_non_missing, self.missing_bin, self._pool)
-
-    def _can_split(self, nodes):
+    # ------------------------------------------------------ split bookkeeping
+    def can_split(self, nodes):
+        """Whether ``nodes`` are allowed to split (depth, counts, hessian)."""
         t, p = self.nodes, self.params
         count = t.sums[nodes, self.K + 1]
         return ((t.depth[nodes] < p.max_depth)
@@ -222,41 +188,26 @@ class TreeGrower:
                 & (count >= 2 * p.min_samples_leaf)
                 & (t.sums[nodes, self.K] >= 2 * p.min_hessian))
 
-    def _evaluate(self, nodes):
-        """Find the best split of ``nodes`` (histograms in their slots)."""
-        if nodes.size == 0:
-            return
+    def feature_mask(self, m):
+        """Features drawn for ``m`` nodes: (mask, use_mask) for the kernels."""
+        p = self.params
+        if p.max_features is None or p.max_features >= self.n_features:
+            return np.zeros((1, 1), dtype=np.uint8), False
+        draws = self._rng.random_sample((m, self.n_features)).argsort(axis=1)
+        mask = np.zeros((m, self.n_features), dtype=np.uint8)
+        np.put_along_axis(mask, draws[:, :p.max_features], 1, axis=1)
+        return mask, True
+
+    def record_splits(self, nodes, gain, feature, best_bin, missing_left, left_sums):
+        """Store the best split found for each of ``nodes``; ``-inf`` gain
+        marks nodes whose best split fails the gain thresholds."""
         t, p = self.nodes, self.params
-        m = nodes.size
-        gains = np.empty((m, self.n_features))
-        bins = np.empty((m, self.n_features), dtype=INDEX_DTYPE)
-        missing = np.empty((m, self.n_features), dtype=np.uint8)
-        use_mask = p.max_features is not None and p.max_features < self.n_features
-        if use_mask:
-            draws = self._rng.random_sample((m, self.n_features)).argsort(axis=1)
-            mask = np.zeros((m, self.n_features), dtype=np.uint8)
-            np.put_along_axis(mask, draws[:, :p.max_features], 1, axis=1)
-        else:
-            mask = np.zeros((1, 1), dtype=np.uint8)
-        slots = t.slot[nodes]
-        sums = np.ascontiguousarray(t.sums[nodes])
-        find_splits(self._pool, slots, sums, t.lower[nodes], t.upper[nodes],
-                    self.n_bins_non_missing, self.missing_bin, mask, use_mask, self._mono,
-                    p.l2, p.l1, p.max_delta_step, float(p.min_samples_leaf),
-                    p.min_hessian, gains, bins, missing)
-        gain = np.empty(m)
-        feature = np.empty(m, dtype=INDEX_DTYPE)
-        best_bin = np.empty(m, dtype=INDEX_DTYPE)
-        best_missing = np.empty(m, dtype=np.uint8)
-        left_sums = np.zeros((m, self.C))
-        select_best_splits(self._pool, slots, sums, gains, bins, missing, self.missing_bin,
-                           gain, feature, best_bin, best_missing, left_sums)
         valid = (np.isfinite(gain) & (gain > p.min_split_gain)
                  & (gain >= p.min_impurity_decrease * self._root_cover))
         t.gain[nodes] = np.where(valid, gain, -np.inf)
         t.feature[nodes] = feature
         t.bin[nodes] = best_bin
-        t.missing_left[nodes] = best_missing
+        t.missing_left[nodes] = missing_left
         t.left_sums[nodes] = left_sums
 
     # ------------------------------------------------------------ expansion
@@ -281,9 +232,9 @@ class TreeGrower:
         t.sums[lefts] = t.left_sums[parents]
         t.sums[rights] = t.sums[parents] - t.left_sums[parents]
         self._child_bounds(parents, lefts, rights)
-        can_left = self._can_split(lefts)
-        can_right = self._can_split(rights)
-        self._children_histograms(parents, lefts, rights, can_left, can_right)
+        can_left = self.can_split(lefts)
+        can_right = self.can_split(rights)
+        self.splitter.split_children(parents, lefts, rights, can_left, can_right)
         return np.sort(np.concatenate([lefts[can_left], rights[can_right]]))
 
     def _child_bounds(self, parents, lefts, rights):
@@ -291,7 +242,7 @@ class TreeGrower:
         t, p = self.nodes, self.params
         t.lower[lefts] = t.lower[rights] = t.lower[parents]
         t.upper[lefts] = t.upper[rights] = t.upper[parents]
-        cst = self._mono[t.feature[parents]]
+        cst = self.monotonic_cst[t.feature[parents]]
         constrained = np.nonzero(cst != 0)[0]
         if constrained.size == 0 or self.K != 1:
             return
@@ -305,56 +256,6 @@ class TreeGrower:
         t.lower[rights[constrained]] = np.where(up, mid, lo)
         t.lower[lefts[constrained]] = np.where(up, lo, mid)
         t.upper[rights[constrained]] = np.where(up, hi, mid)
-
-    def _children_histograms(self, parents, lefts, rights, can_left, can_right):
-        """Histograms (and splits) of the children that may be split."""
-        t = self.nodes
-        need = can_left | can_right
-        count_left = t.end[lefts] - t.start[lefts]
-        count_right = t.end[rights] - t.start[rights]
-        left_smaller = count_left <= count_right
-        small = np.where(left_smaller, lefts, rights)
-        large = np.where(left_smaller, rights, lefts)
-        by_subtraction = need & (t.slot[parents] >= 0)
-        direct = np.concatenate([lefts[can_left & ~by_subtraction],
-                                 rights[can_right & ~by_subtraction]])
-        slots = self._take_slots(int(by_subtraction.sum()) + direct.size)
-        if slots is None:
-            # over the memory budget: parents' histograms are dropped and the
-            # children are built directly, in batches that fit.
-            self._release(parents)
-            splittable = np.sort(np.concatenate([lefts[can_left], rights[can_right]]))
-            self._build_in_batches(splittable)
-            return
-        pa = parents[by_subtraction]
-        sm = small[by_subtraction]
-        lg = large[by_subtraction]
-        k = sm.size
-        t.slot[sm] = slots[:k]
-        t.slot[direct] = slots[k:]
-        t.slot[lg] = t.slot[pa]          # the larger child takes over its parent's slot
-        t.slot[pa] = -1
-        built = np.concatenate([sm, direct])
-        if built.size:
-            self._build(built)
-        if k:
-            subtract_histograms(self._pool, t.slot[lg], self._pool, t.slot[sm], t.slot[lg],
-                                self.n_bins_non_missing, self.missing_bin)
-        self._release(parents[~need])
-        children = np.concatenate([lefts, rights])
-        can = np.concatenate([can_left, can_right])
-        self._release(children[~can])
-        self._evaluate(np.sort(children[can]))
-
-    def _build_in_batches(self, nodes):
-        """Build, evaluate and drop histograms of ``nodes`` a batch at a time."""
-        batch = max(1, self._max_slots - (self._pool.shape[0] - len(self._free)))
-        for first in range(0, nodes.size, batch):
-            part = nodes[first:first + batch]
-            self.nodes.slot[part] = self._take_slots(part.size)
-            self._build(part)
-            self._evaluate(part)
-            self._release(part)
 
     # ---------------------------------------------------------------- grow
     def grow(self, g, h, rows, rng=None):
@@ -376,38 +277,32 @@ class TreeGrower:
         -------
         GrownTree
         """
-        self._g, self._h, self._rng = g, h, rng
-        p = self.params
+        self.g, self.h, self._rng = g, h, rng
         self.nodes = t = _NodeTable(self.K)
-        self._free = list(range(self._pool.shape[0] - 1, -1, -1))
         n_rows = rows.size
         self.sample_indices[:n_rows] = rows
         root = t.add(1)
         t.start[root], t.end[root], t.depth[root] = 0, n_rows, 0
         t.lower[root], t.upper[root] = -np.inf, np.inf
-        t.slot[root] = self._take_slots(1)
-        self._build(root)
-        root_hist = self._pool[t.slot[0], 0]
-        t.sums[root] = (root_hist[:self.n_bins_non_missing[0]].sum(axis=0)
-                        + root_hist[self.missing_bin])
+        t.sums[root] = self.splitter.start_tree(root)
         self._root_cover = t.sums[0, self.K]
-        if self._can_split(root)[0]:
-            self._evaluate(root)
-        if p.max_leaf_nodes is None:
+        if self.can_split(root)[0]:
+            self.splitter.evaluate(root)
+        if self.params.max_leaf_nodes is None:
             self._grow_depthwise(root)
         else:
             self._grow_best_first()
+        self.splitter.release(np.arange(t.size))
         return self._finish()
 
     def _grow_depthwise(self, level):
         t = self.nodes
         while level.size:
             valid = np.isfinite(t.gain[level])
-            self._release(level[~valid])
+            self.splitter.release(level[~valid])
             if not valid.any():
                 break
             level = self._expand(level[valid])
-        self._release(np.arange(t.size))
 
     def _grow_best_first(self):
         t = self.nodes
@@ -423,8 +318,7 @@ class TreeGrower:
                 if np.isfinite(t.gain[child]):
                     heapq.heappush(heap, (-t.gain[child], int(child)))
                 else:
-                    self._release([child])
-        self._release(np.arange(t.size))
+                    self.splitter.release([child])
 
     def _finish(self):
         """Turn the node table into a :class:`Tree`."""
