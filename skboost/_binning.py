@@ -18,8 +18,9 @@ def _feature_thresholds(values, weights, max_bins):
         Non-missing values of the feature.
     weights : ndarray of shape (m,), float64
         Their sample weights (non-negative).
-    max_bins : int
-        At most ``max_bins`` bins, i.e. ``max_bins - 1`` thresholds.
+    max_bins : int or None
+        At most ``max_bins`` bins, i.e. ``max_bins - 1`` thresholds; None
+        keeps every midpoint (exact splits).
 
     Returns
     -------
@@ -30,13 +31,15 @@ def _feature_thresholds(values, weights, max_bins):
     """
     if values.size == 0:
         return np.empty(0, dtype=np.float64)
+    if max_bins is None:
+        return _midpoints(np.unique(values))
     order = np.argsort(values, kind="stable")
     values = values[order]
     weights = weights[order]
     distinct, first = np.unique(values, return_index=True)
     if distinct.size <= 1:
         return np.empty(0, dtype=np.float64)
-    midpoints = distinct[:-1] + (distinct[1:] - distinct[:-1]) / 2.0
+    midpoints = _midpoints(distinct)
     if distinct.size <= max_bins:
         return midpoints
     distinct_weight = np.add.reduceat(weights, first)
@@ -53,14 +56,32 @@ def _feature_thresholds(values, weights, max_bins):
     return midpoints[positions]
 
 
+def midpoint_thresholds(lower, upper):
+    """Thresholds between values ``lower < upper`` (scikit-learn's rule:
+    ``lower / 2 + upper / 2``, or ``lower`` where rounding reaches ``upper``)."""
+    mid = lower / 2.0 + upper / 2.0
+    return np.where((mid == upper) | ~np.isfinite(mid), lower, mid)
+
+
+def _midpoints(distinct):
+    """Thresholds between consecutive distinct values, scikit-learn's rule:
+    ``a / 2 + b / 2``, or ``a`` where rounding would reach ``b``."""
+    if distinct.size <= 1:
+        return np.empty(0, dtype=np.float64)
+    return midpoint_thresholds(distinct[:-1], distinct[1:])
+
+
 class BinMapper:
     """Learn bin thresholds per feature and map data to ``uint8`` bins.
 
     Parameters
     ----------
-    max_bins : int, default=255
+    max_bins : int or None, default=255
         Bins for non-missing values (2 to 255).  One extra bin, index
         ``max_bins``, holds missing values (NaN), so bins fit in ``uint8``.
+        None gives every distinct value its own bin (its rank; the exact
+        engine): bins are then ``int32`` and the missing bin is the largest
+        number of distinct values of any feature.
     subsample : int or None, default=200_000
         Thresholds are learned on a deterministic random subsample of this
         many rows when there are more.
@@ -95,13 +116,14 @@ class BinMapper:
         -------
         self
         """
-        if not 2 <= self.max_bins <= MAX_BINS:
+        exact = self.max_bins is None
+        if not exact and not 2 <= self.max_bins <= MAX_BINS:
             raise ValueError(f"max_bins must be in [2, {MAX_BINS}], got {self.max_bins}.")
         X = as_float(X)
         n_samples = X.shape[0]
         if sample_weight is None:
             sample_weight = np.ones(n_samples)
-        if self.subsample is not None and n_samples > self.subsample:
+        if not exact and self.subsample is not None and n_samples > self.subsample:
             rng = np.random.RandomState(_seed(self.random_state))
             rows = np.sort(rng.choice(n_samples, self.subsample, replace=False))
             X = X[rows]
@@ -116,7 +138,12 @@ class BinMapper:
         self.n_bins_non_missing_ = np.array(
             [t.size + 1 for t in self.thresholds_], dtype=np.int32
         )
-        self.missing_bin_ = int(self.max_bins)
+        if exact:
+            self.missing_bin_ = int(self.n_bins_non_missing_.max(initial=1))
+            self.bin_dtype_ = np.int32
+        else:
+            self.missing_bin_ = int(self.max_bins)
+            self.bin_dtype_ = BIN_DTYPE
         self._flat = np.concatenate(self.thresholds_ + [np.empty(0)]).astype(np.float64)
         self._offsets = np.zeros(len(self.thresholds_) + 1, dtype=np.int64)
         self._offsets[1:] = np.cumsum([t.size for t in self.thresholds_])
@@ -131,10 +158,11 @@ class BinMapper:
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features), uint8, Fortran order
+        ndarray of shape (n_samples, n_features), uint8 (int32 when
+        ``max_bins`` is None), Fortran order
         """
         X = as_float(X)
-        out = np.empty(X.shape, dtype=BIN_DTYPE, order="F")
+        out = np.empty(X.shape, dtype=self.bin_dtype_, order="F")
         map_to_bins(X, self._flat, self._offsets, self.missing_bin_, out)
         return out
 

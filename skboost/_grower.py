@@ -105,7 +105,7 @@ class _NodeTable:
     SCALARS = {"start": np.int64, "end": np.int64, "depth": np.int64, "lower": np.float64,
                "upper": np.float64, "left": INDEX_DTYPE, "right": INDEX_DTYPE,
                "slot": np.int64, "gain": np.float64, "feature": INDEX_DTYPE,
-               "bin": INDEX_DTYPE, "missing_left": np.uint8}
+               "bin": INDEX_DTYPE, "missing_left": np.uint8, "threshold": np.float64}
 
     def __init__(self, n_channels, capacity=64):
         self.C = n_channels + 2
@@ -198,9 +198,11 @@ class TreeGrower:
         np.put_along_axis(mask, draws[:, :p.max_features], 1, axis=1)
         return mask, True
 
-    def record_splits(self, nodes, gain, feature, best_bin, missing_left, left_sums):
+    def record_splits(self, nodes, gain, feature, best_bin, missing_left, left_sums,
+                      thresholds=None):
         """Store the best split found for each of ``nodes``; ``-inf`` gain
-        marks nodes whose best split fails the gain thresholds."""
+        marks nodes whose best split fails the gain thresholds.  Raw
+        ``thresholds`` default to the upper edge of ``best_bin``."""
         t, p = self.nodes, self.params
         valid = (np.isfinite(gain) & (gain > p.min_split_gain)
                  & (gain >= p.min_impurity_decrease * self._root_cover))
@@ -209,6 +211,7 @@ class TreeGrower:
         t.bin[nodes] = best_bin
         t.missing_left[nodes] = missing_left
         t.left_sums[nodes] = left_sums
+        t.threshold[nodes] = np.nan if thresholds is None else thresholds
 
     # ------------------------------------------------------------ expansion
     def _expand(self, parents):
@@ -329,8 +332,9 @@ class TreeGrower:
         threshold_bin = np.where(is_leaf, 0, t.bin[:n]).astype(INDEX_DTYPE)
         threshold = np.full(n, np.inf)
         for node in np.nonzero(~is_leaf)[0]:
-            threshold[node] = self.bin_mapper.bin_upper_edge(feature[node],
-                                                             threshold_bin[node])
+            threshold[node] = (t.threshold[node] if not np.isnan(t.threshold[node]) else
+                               self.bin_mapper.bin_upper_edge(feature[node],
+                                                              threshold_bin[node]))
         sums = t.sums[:n]
         tree = Tree(
             feature=feature, threshold=threshold, threshold_bin=threshold_bin,

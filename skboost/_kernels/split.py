@@ -29,6 +29,23 @@ def _monotonic_ok(left, right, K, cst, l2, l1, max_delta_step, lower, upper):
     return vl >= vr
 
 
+@serial
+def _candidate_gain(left, right, parent_obj, K, cst, l2, l1, max_delta_step, lower, upper,
+                    min_samples_leaf, min_hessian):
+    """Gain of splitting a node into ``left``/``right`` sums, or -inf when a
+    minimum, a monotonic constraint or the rounding-noise floor rejects it."""
+    if not _children_ok(left, right, K, min_samples_leaf, min_hessian):
+        return -np.inf
+    if not _monotonic_ok(left, right, K, cst, l2, l1, max_delta_step, lower, upper):
+        return -np.inf
+    children = (node_objective(left, K, l2, l1, max_delta_step, lower, upper)
+                + node_objective(right, K, l2, l1, max_delta_step, lower, upper))
+    gain = children - parent_obj
+    if gain > RELATIVE_GAIN_EPS * abs(children):
+        return gain
+    return -np.inf
+
+
 @parallel
 def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missing_bin,
                 feature_mask, use_mask, monotonic_cst, l2, l1, max_delta_step,
@@ -95,15 +112,9 @@ def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missin
                 for c in range(C):
                     left[c] += hf[b, c]
                     right[c] = parent[c] - left[c]
-                if not _children_ok(left, right, K, min_samples_leaf, min_hessian):
-                    continue
-                if not _monotonic_ok(left, right, K, monotonic_cst[f], l2, l1,
-                                     max_delta_step, lo, hi):
-                    continue
-                children = (node_objective(left, K, l2, l1, max_delta_step, lo, hi)
-                            + node_objective(right, K, l2, l1, max_delta_step, lo, hi))
-                gain = children - parent_obj
-                if gain > best and gain > RELATIVE_GAIN_EPS * abs(children):
+                gain = _candidate_gain(left, right, parent_obj, K, monotonic_cst[f], l2, l1,
+                                       max_delta_step, lo, hi, min_samples_leaf, min_hessian)
+                if gain > best:
                     best = gain
                     out_gain[j, f] = gain
                     out_bin[j, f] = b
@@ -151,6 +162,16 @@ def _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, l2,
 
 
 @serial
+def _best_feature(gains, j):
+    """Feature of the largest gain of node ``j`` (the lowest index on ties)."""
+    fbest = 0
+    for f in range(1, gains.shape[1]):
+        if gains[j, f] > gains[j, fbest]:
+            fbest = f
+    return fbest
+
+
+@serial
 def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missing_bin,
                        best_gain, best_feature, best_bin, best_missing_left, left_sums):
     """Pick each node's best feature and compute the left child's sums.
@@ -174,10 +195,7 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
     C = node_sums.shape[1]
     K = C - 2
     for j in range(n_nodes):
-        fbest = 0
-        for f in range(1, n_features):
-            if gains[j, f] > gains[j, fbest]:
-                fbest = f
+        fbest = _best_feature(gains, j)
         best_gain[j] = gains[j, fbest]
         best_feature[j] = fbest
         best_bin[j] = bins[j, fbest]
@@ -191,5 +209,139 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
             for c in range(C):
                 left_sums[j, c] += hf[b, c]
         if hf[missing_bin, K + 1] == 0.0:
+            n_left = left_sums[j, K + 1]
+            best_missing_left[j] = 1 if n_left >= node_sums[j, K + 1] - n_left else 0
+
+
+@parallel
+def find_splits_exact(order, order_offsets, nan_rows, nan_offsets, X_rank, node_of_row,
+                      g, h, node_sums, lower, upper, n_bins_non_missing, feature_mask,
+                      use_mask, monotonic_cst, l2, l1, max_delta_step, min_samples_leaf,
+                      min_hessian, out_gain, out_bin, out_missing_left, out_left_sums,
+                      out_missing_count, out_next_bin):
+    """Best exact threshold of every (node, feature): one pass over each
+    feature's presorted rows serves every node being split.
+
+    Rows are visited in increasing value; ``node_of_row`` says which node
+    (0..n_nodes-1) a row belongs to, -1 for rows not being split.  Between two
+    distinct values of a node a candidate threshold is evaluated with missing
+    values on either side; the split "missing or not" is tried last.
+
+    Parameters
+    ----------
+    order, order_offsets, nan_rows, nan_offsets : column blocks (``sort_columns``)
+    X_rank : ndarray of shape (n_samples, n_features), int32, F order
+    node_of_row : ndarray of shape (n_samples,), int32
+    g : ndarray of shape (n_samples, K), float64
+    h : ndarray of shape (n_samples,), float64
+    node_sums : ndarray of shape (n_nodes, K + 2), float64
+    lower, upper : ndarray of shape (n_nodes,), float64
+    n_bins_non_missing : ndarray of shape (n_features,), int32
+    feature_mask, use_mask, monotonic_cst, l2, l1, max_delta_step,
+    min_samples_leaf, min_hessian : as in :func:`find_splits`
+    out_gain, out_bin, out_missing_left : as in :func:`find_splits`
+    out_left_sums : ndarray of shape (n_nodes, n_features, K + 2), float64, written
+        Sums of the left child of each (node, feature) best split.
+    out_missing_count : ndarray of shape (n_nodes, n_features), float64, written
+        Rows of the node with NaN in the feature.
+    out_next_bin : ndarray of shape (n_nodes, n_features), int32, written
+        Rank of the first value of the node above the threshold (the raw
+        threshold lies between the two); ``n_bins`` for "missing or not".
+    """
+    n_nodes, C = node_sums.shape
+    K = C - 2
+    n_features = X_rank.shape[1]
+    for f in prange(n_features):
+        acc = np.zeros((n_nodes, C))
+        miss = np.zeros((n_nodes, C))
+        last_rank = np.full(n_nodes, -1, dtype=np.int64)
+        parent_obj = np.empty(n_nodes)
+        left = np.empty(C)
+        right = np.empty(C)
+        for j in range(n_nodes):
+            out_gain[j, f] = -np.inf
+            out_bin[j, f] = 0
+            out_missing_left[j, f] = 0
+            parent_obj[j] = node_objective(node_sums[j], K, l2, l1, max_delta_step,
+                                           lower[j], upper[j])
+        for i in range(nan_offsets[f], nan_offsets[f + 1]):
+            row = nan_rows[i]
+            j = node_of_row[row]
+            if j >= 0:
+                for k in range(K):
+                    miss[j, k] += g[row, k]
+                miss[j, K] += h[row]
+                miss[j, K + 1] += 1.0
+        cst = monotonic_cst[f]
+        for i in range(order_offsets[f], order_offsets[f + 1]):
+            row = order[i]
+            j = node_of_row[row]
+            if j < 0:
+                continue
+            r = X_rank[row, f]
+            if last_rank[j] >= 0 and r != last_rank[j] and (not use_mask
+                                                            or feature_mask[j, f] == 1):
+                for missing_left in range(2 if miss[j, K + 1] > 0 else 1):
+                    for c in range(C):
+                        left[c] = acc[j, c] + (miss[j, c] if missing_left == 1 else 0.0)
+                        right[c] = node_sums[j, c] - left[c]
+                    gain = _candidate_gain(left, right, parent_obj[j], K, cst, l2, l1,
+                                           max_delta_step, lower[j], upper[j],
+                                           min_samples_leaf, min_hessian)
+                    if gain > out_gain[j, f]:
+                        out_gain[j, f] = gain
+                        out_bin[j, f] = last_rank[j]
+                        out_next_bin[j, f] = r
+                        out_missing_left[j, f] = missing_left
+                        for c in range(C):
+                            out_left_sums[j, f, c] = left[c]
+            for k in range(K):
+                acc[j, k] += g[row, k]
+            acc[j, K] += h[row]
+            acc[j, K + 1] += 1.0
+            last_rank[j] = r
+        # "missing or not": every present value left, missing values right
+        for j in range(n_nodes):
+            out_missing_count[j, f] = miss[j, K + 1]
+            if miss[j, K + 1] == 0 or last_rank[j] < 0:
+                continue
+            if use_mask and feature_mask[j, f] == 0:
+                continue
+            for c in range(C):
+                left[c] = acc[j, c]
+                right[c] = node_sums[j, c] - left[c]
+            gain = _candidate_gain(left, right, parent_obj[j], K, cst, l2, l1,
+                                   max_delta_step, lower[j], upper[j], min_samples_leaf,
+                                   min_hessian)
+            if gain > out_gain[j, f]:
+                out_gain[j, f] = gain
+                out_bin[j, f] = n_bins_non_missing[f] - 1
+                out_next_bin[j, f] = n_bins_non_missing[f]
+                out_missing_left[j, f] = 0
+                for c in range(C):
+                    out_left_sums[j, f, c] = left[c]
+
+
+@serial
+def select_best_exact(node_sums, gains, bins, missing_lefts, left_sums_by_feature,
+                      missing_counts, best_gain, best_feature, best_bin,
+                      best_missing_left, left_sums):
+    """:func:`select_best_splits` for the exact engine (left sums come from
+    the scan).  ``missing_counts[j, f]`` is 0 when node ``j`` had no NaN in
+    feature ``f``: unseen NaN then follow the child with more rows."""
+    n_nodes, n_features = gains.shape
+    C = node_sums.shape[1]
+    K = C - 2
+    for j in range(n_nodes):
+        fbest = _best_feature(gains, j)
+        best_gain[j] = gains[j, fbest]
+        best_feature[j] = fbest
+        best_bin[j] = bins[j, fbest]
+        best_missing_left[j] = missing_lefts[j, fbest]
+        if best_gain[j] == -np.inf:
+            continue
+        for c in range(C):
+            left_sums[j, c] = left_sums_by_feature[j, fbest, c]
+        if missing_counts[j, fbest] == 0:
             n_left = left_sums[j, K + 1]
             best_missing_left[j] = 1 if n_left >= node_sums[j, K + 1] - n_left else 0

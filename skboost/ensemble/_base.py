@@ -2,8 +2,11 @@
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._binning import BinMapper
 from .._config import resolve_n_threads, threads
 from .._dtypes import X_DTYPE
+from .._grower import TreeGrower
+from .._presort import ColumnBlocks, ExactSplitter
 
 
 def validate_fit_data(estimator, X, y, sample_weight, y_numeric):
@@ -56,3 +59,32 @@ def allow_nan_tags(tags):
     """Declare native NaN support in scikit-learn estimator tags."""
     tags.input_tags.allow_nan = True
     return tags
+
+
+def make_grower(split_method, X, sample_weight, n_channels, params, max_bins, seed):
+    """A :class:`~skboost._grower.TreeGrower` on ``X`` with the chosen engine.
+
+    Parameters
+    ----------
+    split_method : {"hist", "exact"}
+    X : ndarray of shape (n_samples, n_features), float64
+    sample_weight : ndarray of shape (n_samples,), float64
+    n_channels : int
+    params : GrowerParams
+    max_bins : int
+        Bins of the histogram engine.
+    seed : int
+        Seeds the binning subsample.
+    """
+    if split_method == "exact":
+        blocks = ColumnBlocks().fit(X, sample_weight)
+        return TreeGrower(blocks.X_rank_, blocks, n_channels, params,
+                          splitter=ExactSplitter(blocks))
+    mapper = BinMapper(max_bins, random_state=seed).fit(X, sample_weight)
+    return TreeGrower(mapper.transform(X), mapper, n_channels, params)
+
+
+def release_training_data(mapper):
+    """Drop per-fit training structures from a mapper kept on the estimator."""
+    if hasattr(mapper, "drop_training_data"):
+        mapper.drop_training_data()

@@ -19,13 +19,12 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._binning import BinMapper
 from .._dtypes import INDEX_DTYPE, MAX_BINS, as_stat
-from .._grower import GrowerParams, TreeGrower
+from .._grower import GrowerParams
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
-from ._base import (allow_nan_tags, estimator_threads, validate_fit_data,
-                    validate_predict_data)
+from ._base import (allow_nan_tags, estimator_threads, make_grower, release_training_data,
+                    validate_fit_data, validate_predict_data)
 
 
 class BaseGradientBoosting(BaseEstimator):
@@ -83,10 +82,6 @@ class BaseGradientBoosting(BaseEstimator):
         self
         """
         self._validate_params()
-        if self.split_method == "exact":
-            raise ValueError(
-                "split_method='exact' (presorted column blocks) is not available "
-                "yet; use split_method='hist'.")
         X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
                                                 y_numeric=not is_classifier(self))
         y, sample_weight = self._encode_y(y, sample_weight)
@@ -216,9 +211,7 @@ class BaseGradientBoosting(BaseEstimator):
         first_fit = not self._is_fitted()
         if first_fit:
             self._rng = check_random_state(self.random_state)
-            self._bin_mapper = BinMapper(self.max_bins,
-                                         random_state=self._rng.randint(np.iinfo(np.int32).max))
-            self._bin_mapper.fit(X, sample_weight)
+            self._binning_seed = self._rng.randint(np.iinfo(np.int32).max)
             self.init_ = self.init
             self._fit_init_estimator(X, y, sample_weight, weights_given)
             raw = self._initial_raw(X, y, sample_weight, weights_given)
@@ -233,13 +226,15 @@ class BaseGradientBoosting(BaseEstimator):
                     f"n_estimators={self.n_estimators} must be larger or equal to "
                     f"estimators_.shape[0]={self.n_estimators_} when warm_start==True")
             raw = self._raw_predict(X)
-        X_binned = self._bin_mapper.transform(X)
+        params = self._grower_params(n_samples, float(sample_weight.sum()))
+        grower = make_grower(self.split_method, X, sample_weight, 1, params,
+                             self.max_bins, self._binning_seed)
+        self._bin_mapper = grower.bin_mapper
+        X_binned = grower.X_binned
         raw_val = None
         if X_val is not None:
             X_val_binned = self._bin_mapper.transform(X_val)
             raw_val = self._raw_predict(X_val)
-        params = self._grower_params(n_samples, float(sample_weight.sum()))
-        grower = TreeGrower(X_binned, self._bin_mapper, 1, params)
         begin = self.n_estimators_ if not first_fit else 0
         self._extend_scores(self.n_estimators)
         reporter = _VerboseReporter(self) if self.verbose else None
@@ -271,6 +266,7 @@ class BaseGradientBoosting(BaseEstimator):
                 else:
                     break
         self._finish_fit(i + 1)
+        release_training_data(self._bin_mapper)
 
     def _in_bag(self, n_samples):
         if self.subsample >= 1.0:
@@ -509,7 +505,11 @@ class GradientBoostingRegressor(RegressorMixin, BaseGradientBoosting):
         L2 penalty on leaf values.
     monotonic_cst : array-like of int of shape (n_features,), default=None
         -1, 0, 1: decreasing, none, increasing constraint per feature.
-    split_method : {'hist'}, default='hist'
+    split_method : {'hist', 'exact'}, default='hist'
+        'hist': splits on at most ``max_bins`` quantile bins per feature;
+        'exact': every threshold between distinct values, found by scanning
+        column blocks sorted once per fit (scikit-learn's trees; memory about
+        16 bytes per value of X).
 
     Attributes
     ----------

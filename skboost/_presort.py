@@ -1,0 +1,171 @@
+"""The exact split engine: column blocks sorted once per fit.
+
+``ColumnBlocks`` ranks every value among the distinct values of its feature
+(a ``BinMapper`` with one bin per distinct value) and keeps, per feature, the
+rows in increasing order of value.  Every tree of the ensemble reuses the
+blocks: bootstrap and subsampling only change which rows take part (rows
+out of the tree have no node), never the order.
+
+Memory: 4 bytes per cell for the ranks (``int32``, used by the shared
+partition and prediction kernels), 4 bytes per cell for the sorted row order,
+plus the thresholds between distinct values (at most 8 bytes per cell).
+"""
+import numpy as np
+
+from ._binning import BinMapper, midpoint_thresholds
+from ._dtypes import INDEX_DTYPE
+from ._kernels.presort import assign_nodes, count_missing, sort_columns
+from ._kernels.split import find_splits_exact, select_best_exact
+
+# Bytes per cell of the blocks: ranks, sorted order, thresholds.
+BYTES_PER_CELL = 4 + 4 + 8
+
+
+def available_memory():
+    """Bytes of memory available to new allocations (Linux), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_blocks_fit_memory(n_samples, n_features):
+    """Raise ``MemoryError``-like ``ValueError`` before allocating blocks that
+    cannot fit in the memory available."""
+    needed = n_samples * n_features * BYTES_PER_CELL
+    available = available_memory()
+    if available is not None and needed > 0.8 * available:
+        raise ValueError(
+            f"split_method='exact' needs about {needed / 2**30:.1f} GiB for the "
+            f"presorted column blocks of {n_samples} x {n_features} values, but only "
+            f"{available / 2**30:.1f} GiB of memory is available; use "
+            "split_method='hist' or fewer rows.")
+
+
+class ColumnBlocks(BinMapper):
+    """Ranks of every value and per-feature presorted row order.
+
+    A :class:`~skboost._binning.BinMapper` with one bin per distinct value
+    (``max_bins=None``): thresholds are the midpoints between consecutive
+    distinct values, so partitioning and prediction are those of the
+    histogram engine, on ``int32`` ranks.
+
+    Attributes
+    ----------
+    values_ : list of ndarray of float64
+        Sorted distinct values of each feature (rank ``r`` is ``values_[f][r]``).
+    X_rank_ : ndarray of shape (n_samples, n_features), int32, F order
+    order_, order_offsets_ : sorted present rows of each feature
+    nan_rows_, nan_offsets_ : rows with NaN of each feature
+    """
+
+    def __init__(self):
+        super().__init__(max_bins=None, subsample=None)
+
+    def fit(self, X, sample_weight=None):
+        """Rank ``X`` and sort every column (the training data)."""
+        check_blocks_fit_memory(*X.shape)
+        super().fit(X, sample_weight)
+        self.values_ = [np.unique(column[~np.isnan(column)]) for column in X.T]
+        self.X_rank_ = self.transform(X)
+        n_samples, n_features = X.shape
+        n_missing = np.empty(n_features, dtype=np.int64)
+        count_missing(self.X_rank_, self.missing_bin_, n_missing)
+        self.nan_offsets_ = np.concatenate([[0], np.cumsum(n_missing)]).astype(np.int64)
+        self.order_offsets_ = np.concatenate(
+            [[0], np.cumsum(n_samples - n_missing)]).astype(np.int64)
+        self.order_ = np.empty(self.order_offsets_[-1], dtype=INDEX_DTYPE)
+        self.nan_rows_ = np.empty(self.nan_offsets_[-1], dtype=INDEX_DTYPE)
+        sort_columns(self.X_rank_, self.n_bins_non_missing_, self.missing_bin_,
+                     self.order_, self.order_offsets_, self.nan_rows_, self.nan_offsets_)
+        return self
+
+    def drop_training_data(self):
+        """Free the blocks after the fit; thresholds stay for prediction."""
+        for name in ("X_rank_", "order_", "nan_rows_", "values_"):
+            if hasattr(self, name):
+                delattr(self, name)
+
+
+class ExactSplitter:
+    """Finds exact splits by scanning the column blocks, level by level.
+
+    Parameters
+    ----------
+    blocks : ColumnBlocks
+        Fitted on the grower's data (``grower.X_binned`` is ``blocks.X_rank_``).
+    """
+
+    def __init__(self, blocks):
+        self.blocks = blocks
+
+    def attach(self, grower):
+        self.grower = grower
+        self._node_of_row = np.full(grower.X_binned.shape[0], -1, dtype=INDEX_DTYPE)
+
+    def start_tree(self, root):
+        gr = self.grower
+        rows = gr.sample_indices[:gr.nodes.end[root[0]]]
+        sums = np.zeros(gr.C)
+        sums[:gr.K] = gr.g[rows].sum(axis=0)
+        sums[gr.K] = gr.h[rows].sum()
+        sums[gr.K + 1] = rows.size
+        return sums
+
+    def release(self, nodes):
+        """Nothing is held per node."""
+
+    def split_children(self, parents, lefts, rights, can_left, can_right):
+        self.evaluate(np.sort(np.concatenate([lefts[can_left], rights[can_right]])))
+
+    def evaluate(self, nodes):
+        """Best exact split of every node in ``nodes`` (one scan per feature)."""
+        if nodes.size == 0:
+            return
+        gr, b = self.grower, self.blocks
+        t, p = gr.nodes, gr.params
+        m, d = nodes.size, gr.n_features
+        starts, ends = t.start[nodes], t.end[nodes]
+        assign_nodes(gr.sample_indices, starts, ends, self._node_of_row, 0)
+        gains = np.empty((m, d))
+        bins = np.empty((m, d), dtype=INDEX_DTYPE)
+        missing = np.empty((m, d), dtype=np.uint8)
+        left_by_feature = np.zeros((m, d, gr.C))
+        missing_count = np.empty((m, d))
+        next_bins = np.empty((m, d), dtype=INDEX_DTYPE)
+        mask, use_mask = gr.feature_mask(m)
+        sums = np.ascontiguousarray(t.sums[nodes])
+        try:
+            find_splits_exact(b.order_, b.order_offsets_, b.nan_rows_, b.nan_offsets_,
+                              b.X_rank_, self._node_of_row, gr.g, gr.h, sums,
+                              t.lower[nodes], t.upper[nodes], gr.n_bins_non_missing, mask,
+                              use_mask, gr.monotonic_cst, p.l2, p.l1, p.max_delta_step,
+                              float(p.min_samples_leaf), p.min_hessian, gains, bins,
+                              missing, left_by_feature, missing_count, next_bins)
+        finally:
+            assign_nodes(gr.sample_indices, starts, ends, self._node_of_row, -1)
+        gain = np.empty(m)
+        feature = np.empty(m, dtype=INDEX_DTYPE)
+        best_bin = np.empty(m, dtype=INDEX_DTYPE)
+        best_missing = np.empty(m, dtype=np.uint8)
+        left_sums = np.zeros((m, gr.C))
+        select_best_exact(sums, gains, bins, missing, left_by_feature, missing_count,
+                          gain, feature, best_bin, best_missing, left_sums)
+        gr.record_splits(nodes, gain, feature, best_bin, best_missing, left_sums,
+                         self._thresholds(feature, best_bin, next_bins, gain))
+
+    def _thresholds(self, feature, best_bin, next_bins, gain):
+        """Raw thresholds midway between the two values around each split
+        *within the node* (not the global neighbours), as scikit-learn."""
+        thresholds = np.full(feature.size, np.inf)
+        for j in np.nonzero(np.isfinite(gain))[0]:
+            f, lo = feature[j], best_bin[j]
+            hi = next_bins[j, f]
+            values = self.blocks.values_[f]
+            if hi < values.size:
+                thresholds[j] = midpoint_thresholds(values[lo], values[hi])
+        return thresholds
