@@ -7,18 +7,21 @@ blocks: bootstrap and subsampling only change which rows take part (rows
 out of the tree have no node), never the order.
 
 Memory: 4 bytes per cell for the ranks (``int32``, used by the shared
-partition and prediction kernels), 4 bytes per cell for the sorted row order,
-plus the thresholds between distinct values (at most 8 bytes per cell).
+partition and prediction kernels), 8 bytes per cell for the sorted blocks
+(row index and its rank, read sequentially by the scan), plus the distinct
+values and thresholds (at most 16 bytes per cell, far less with repeated
+values): at most 28 bytes per value of X.
 """
 import numpy as np
 
 from ._binning import BinMapper, midpoint_thresholds
 from ._dtypes import INDEX_DTYPE
-from ._kernels.presort import assign_nodes, count_missing, sort_columns
+from ._kernels.presort import clear_row_stats, count_missing, fill_row_stats, sort_columns
 from ._kernels.split import find_splits_exact, select_best_exact
 
-# Bytes per cell of the blocks: ranks, sorted order, thresholds.
-BYTES_PER_CELL = 4 + 4 + 8
+# Bytes per cell of the blocks, worst case: ranks, sorted rows and their
+# ranks, distinct values and thresholds.
+BYTES_PER_CELL = 4 + 8 + 16
 
 
 def available_memory():
@@ -59,7 +62,8 @@ class ColumnBlocks(BinMapper):
     values_ : list of ndarray of float64
         Sorted distinct values of each feature (rank ``r`` is ``values_[f][r]``).
     X_rank_ : ndarray of shape (n_samples, n_features), int32, F order
-    order_, order_offsets_ : sorted present rows of each feature
+    order_, order_rank_, order_offsets_ : sorted present rows of each feature
+        and their ranks
     nan_rows_, nan_offsets_ : rows with NaN of each feature
     """
 
@@ -79,14 +83,16 @@ class ColumnBlocks(BinMapper):
         self.order_offsets_ = np.concatenate(
             [[0], np.cumsum(n_samples - n_missing)]).astype(np.int64)
         self.order_ = np.empty(self.order_offsets_[-1], dtype=INDEX_DTYPE)
+        self.order_rank_ = np.empty(self.order_offsets_[-1], dtype=INDEX_DTYPE)
         self.nan_rows_ = np.empty(self.nan_offsets_[-1], dtype=INDEX_DTYPE)
         sort_columns(self.X_rank_, self.n_bins_non_missing_, self.missing_bin_,
-                     self.order_, self.order_offsets_, self.nan_rows_, self.nan_offsets_)
+                     self.order_, self.order_rank_, self.order_offsets_, self.nan_rows_,
+                     self.nan_offsets_)
         return self
 
     def drop_training_data(self):
         """Free the blocks after the fit; thresholds stay for prediction."""
-        for name in ("X_rank_", "order_", "nan_rows_", "values_"):
+        for name in ("X_rank_", "order_", "order_rank_", "nan_rows_", "values_"):
             if hasattr(self, name):
                 delattr(self, name)
 
@@ -105,7 +111,8 @@ class ExactSplitter:
 
     def attach(self, grower):
         self.grower = grower
-        self._node_of_row = np.full(grower.X_binned.shape[0], -1, dtype=INDEX_DTYPE)
+        self._row_stats = np.zeros((grower.X_binned.shape[0], grower.C))
+        self._row_stats[:, 0] = -1.0
 
     def start_tree(self, root):
         gr = self.grower
@@ -130,7 +137,7 @@ class ExactSplitter:
         t, p = gr.nodes, gr.params
         m, d = nodes.size, gr.n_features
         starts, ends = t.start[nodes], t.end[nodes]
-        assign_nodes(gr.sample_indices, starts, ends, self._node_of_row, 0)
+        fill_row_stats(gr.sample_indices, starts, ends, gr.g, gr.h, self._row_stats)
         gains = np.empty((m, d))
         bins = np.empty((m, d), dtype=INDEX_DTYPE)
         missing = np.empty((m, d), dtype=np.uint8)
@@ -140,14 +147,14 @@ class ExactSplitter:
         mask, use_mask = gr.feature_mask(m)
         sums = np.ascontiguousarray(t.sums[nodes])
         try:
-            find_splits_exact(b.order_, b.order_offsets_, b.nan_rows_, b.nan_offsets_,
-                              b.X_rank_, self._node_of_row, gr.g, gr.h, sums,
+            find_splits_exact(b.order_, b.order_rank_, b.order_offsets_, b.nan_rows_,
+                              b.nan_offsets_, self._row_stats, sums,
                               t.lower[nodes], t.upper[nodes], gr.n_bins_non_missing, mask,
                               use_mask, gr.monotonic_cst, p.l2, p.l1, p.max_delta_step,
                               float(p.min_samples_leaf), p.min_hessian, gains, bins,
                               missing, left_by_feature, missing_count, next_bins)
         finally:
-            assign_nodes(gr.sample_indices, starts, ends, self._node_of_row, -1)
+            clear_row_stats(gr.sample_indices, starts, ends, self._row_stats)
         gain = np.empty(m)
         feature = np.empty(m, dtype=INDEX_DTYPE)
         best_bin = np.empty(m, dtype=INDEX_DTYPE)

@@ -17,8 +17,8 @@ def count_missing(X_rank, missing_bin, out):
 
 
 @parallel
-def sort_columns(X_rank, n_bins_non_missing, missing_bin, order, order_offsets, nan_rows,
-                 nan_offsets):
+def sort_columns(X_rank, n_bins_non_missing, missing_bin, order, order_rank, order_offsets,
+                 nan_rows, nan_offsets):
     """Counting sort of every feature's rows by rank (stable, parallel over features).
 
     Parameters
@@ -29,6 +29,8 @@ def sort_columns(X_rank, n_bins_non_missing, missing_bin, order, order_offsets, 
     order : ndarray of shape (total_present,), int32, written
         Feature ``f``'s present rows in increasing rank (row index breaks
         ties) at ``order[order_offsets[f]:order_offsets[f + 1]]``.
+    order_rank : ndarray of shape (total_present,), int32, written
+        The rank of each row of ``order``.
     order_offsets : ndarray of shape (n_features + 1,), int64
     nan_rows : ndarray of shape (total_missing,), int32, written
         Feature ``f``'s rows with NaN at ``nan_rows[nan_offsets[f]:nan_offsets[f + 1]]``.
@@ -53,22 +55,30 @@ def sort_columns(X_rank, n_bins_non_missing, missing_bin, order, order_offsets, 
                 nan_pos += 1
             else:
                 order[base + start[r]] = i
+                order_rank[base + start[r]] = r
                 start[r] += 1
 
 
 @parallel
-def assign_nodes(sample_indices, starts, ends, node_of_row, value_offset):
-    """``node_of_row[row] = value_offset + j`` for the rows of node ``j``;
-    a negative ``value_offset`` writes -1 instead (rows leave the scan).
+def fill_row_stats(sample_indices, starts, ends, g, h, row_stats):
+    """Write node index, gradients and hessian of the rows of each node.
 
-    Parameters
-    ----------
-    sample_indices : ndarray of shape (n_samples,), int32
-    starts, ends : ndarray of shape (n_nodes,), int64
-    node_of_row : ndarray of shape (n_samples,), int32, updated
-    value_offset : int
+    ``row_stats[row] = (j, g[row, 0..K-1], h[row])`` for the rows of node
+    ``j``; see :func:`clear_row_stats`.
     """
+    K = g.shape[1]
     for j in prange(starts.shape[0]):
-        value = -1 if value_offset < 0 else value_offset + j
         for pos in range(starts[j], ends[j]):
-            node_of_row[sample_indices[pos]] = value
+            row = sample_indices[pos]
+            row_stats[row, 0] = j
+            for k in range(K):
+                row_stats[row, k + 1] = g[row, k]
+            row_stats[row, K + 1] = h[row]
+
+
+@parallel
+def clear_row_stats(sample_indices, starts, ends, row_stats):
+    """Mark the rows of the given nodes as out of the scan (node -1)."""
+    for j in prange(starts.shape[0]):
+        for pos in range(starts[j], ends[j]):
+            row_stats[sample_indices[pos], 0] = -1.0

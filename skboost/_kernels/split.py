@@ -46,6 +46,23 @@ def _candidate_gain(left, right, parent_obj, K, cst, l2, l1, max_delta_step, low
     return -np.inf
 
 
+@serial
+def _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, l2, min_samples_leaf, min_hessian):
+    """:func:`_candidate_gain` for one channel without L1, clipping or
+    constraints, on scalar sums (the common case, written out)."""
+    gr = pg - gl
+    hr = ph - hl
+    nr = pn - nl
+    if (nl < min_samples_leaf or nr < min_samples_leaf or hl < min_hessian
+            or hr < min_hessian or hl <= 0.0 or hr <= 0.0):
+        return -np.inf
+    children = gl * gl / (hl + l2) + gr * gr / (hr + l2)
+    gain = children - parent_obj
+    if gain > RELATIVE_GAIN_EPS * children:
+        return gain
+    return -np.inf
+
+
 @parallel
 def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missing_bin,
                 feature_mask, use_mask, monotonic_cst, l2, l1, max_delta_step,
@@ -214,8 +231,8 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
 
 
 @parallel
-def find_splits_exact(order, order_offsets, nan_rows, nan_offsets, X_rank, node_of_row,
-                      g, h, node_sums, lower, upper, n_bins_non_missing, feature_mask,
+def find_splits_exact(order, order_rank, order_offsets, nan_rows, nan_offsets, row_stats,
+                      node_sums, lower, upper, n_bins_non_missing, feature_mask,
                       use_mask, monotonic_cst, l2, l1, max_delta_step, min_samples_leaf,
                       min_hessian, out_gain, out_bin, out_missing_left, out_left_sums,
                       out_missing_count, out_next_bin):
@@ -229,11 +246,12 @@ def find_splits_exact(order, order_offsets, nan_rows, nan_offsets, X_rank, node_
 
     Parameters
     ----------
-    order, order_offsets, nan_rows, nan_offsets : column blocks (``sort_columns``)
-    X_rank : ndarray of shape (n_samples, n_features), int32, F order
-    node_of_row : ndarray of shape (n_samples,), int32
-    g : ndarray of shape (n_samples, K), float64
-    h : ndarray of shape (n_samples,), float64
+    order, order_rank, order_offsets, nan_rows, nan_offsets : column blocks
+        (``sort_columns``); ``order_rank`` is the rank of each sorted row.
+    row_stats : ndarray of shape (n_samples, K + 2), float64
+        Per row: its node (0..n_nodes-1, or -1 when not being split), its K
+        gradient channels and its hessian, side by side so that visiting a
+        row costs one cache line.
     node_sums : ndarray of shape (n_nodes, K + 2), float64
     lower, upper : ndarray of shape (n_nodes,), float64
     n_bins_non_missing : ndarray of shape (n_features,), int32
@@ -250,7 +268,7 @@ def find_splits_exact(order, order_offsets, nan_rows, nan_offsets, X_rank, node_
     """
     n_nodes, C = node_sums.shape
     K = C - 2
-    n_features = X_rank.shape[1]
+    n_features = order_offsets.shape[0] - 1
     for f in prange(n_features):
         acc = np.zeros((n_nodes, C))
         miss = np.zeros((n_nodes, C))
@@ -258,46 +276,66 @@ def find_splits_exact(order, order_offsets, nan_rows, nan_offsets, X_rank, node_
         parent_obj = np.empty(n_nodes)
         left = np.empty(C)
         right = np.empty(C)
+        cst = monotonic_cst[f]
+        simple = np.empty(n_nodes, dtype=np.bool_)
         for j in range(n_nodes):
             out_gain[j, f] = -np.inf
             out_bin[j, f] = 0
             out_missing_left[j, f] = 0
+            simple[j] = (K == 1 and l1 == 0.0 and max_delta_step <= 0.0 and cst == 0
+                         and lower[j] == -np.inf and upper[j] == np.inf)
             parent_obj[j] = node_objective(node_sums[j], K, l2, l1, max_delta_step,
                                            lower[j], upper[j])
         for i in range(nan_offsets[f], nan_offsets[f + 1]):
             row = nan_rows[i]
-            j = node_of_row[row]
+            j = np.int64(row_stats[row, 0])
             if j >= 0:
-                for k in range(K):
-                    miss[j, k] += g[row, k]
-                miss[j, K] += h[row]
+                for c in range(K + 1):
+                    miss[j, c] += row_stats[row, c + 1]
                 miss[j, K + 1] += 1.0
-        cst = monotonic_cst[f]
+        # no array views inside this loop: each would cost a reference count
         for i in range(order_offsets[f], order_offsets[f + 1]):
             row = order[i]
-            j = node_of_row[row]
+            j = np.int64(row_stats[row, 0])
             if j < 0:
                 continue
-            r = X_rank[row, f]
+            r = order_rank[i]
             if last_rank[j] >= 0 and r != last_rank[j] and (not use_mask
                                                             or feature_mask[j, f] == 1):
-                for missing_left in range(2 if miss[j, K + 1] > 0 else 1):
-                    for c in range(C):
-                        left[c] = acc[j, c] + (miss[j, c] if missing_left == 1 else 0.0)
-                        right[c] = node_sums[j, c] - left[c]
-                    gain = _candidate_gain(left, right, parent_obj[j], K, cst, l2, l1,
-                                           max_delta_step, lower[j], upper[j],
-                                           min_samples_leaf, min_hessian)
-                    if gain > out_gain[j, f]:
-                        out_gain[j, f] = gain
-                        out_bin[j, f] = last_rank[j]
-                        out_next_bin[j, f] = r
-                        out_missing_left[j, f] = missing_left
+                n_missing_sides = 2 if miss[j, K + 1] > 0 else 1
+                if simple[j]:
+                    for missing_left in range(n_missing_sides):
+                        extra = 1.0 if missing_left == 1 else 0.0
+                        gain = _simple_gain(acc[j, 0] + extra * miss[j, 0],
+                                            acc[j, 1] + extra * miss[j, 1],
+                                            acc[j, 2] + extra * miss[j, 2], node_sums[j, 0],
+                                            node_sums[j, 1], node_sums[j, 2],
+                                            parent_obj[j], l2, min_samples_leaf,
+                                            min_hessian)
+                        if gain > out_gain[j, f]:
+                            out_gain[j, f] = gain
+                            out_bin[j, f] = last_rank[j]
+                            out_next_bin[j, f] = r
+                            out_missing_left[j, f] = missing_left
+                            for c in range(C):
+                                out_left_sums[j, f, c] = acc[j, c] + extra * miss[j, c]
+                else:
+                    for missing_left in range(n_missing_sides):
                         for c in range(C):
-                            out_left_sums[j, f, c] = left[c]
-            for k in range(K):
-                acc[j, k] += g[row, k]
-            acc[j, K] += h[row]
+                            left[c] = acc[j, c] + (miss[j, c] if missing_left == 1 else 0.0)
+                            right[c] = node_sums[j, c] - left[c]
+                        gain = _candidate_gain(left, right, parent_obj[j], K, cst, l2, l1,
+                                               max_delta_step, lower[j], upper[j],
+                                               min_samples_leaf, min_hessian)
+                        if gain > out_gain[j, f]:
+                            out_gain[j, f] = gain
+                            out_bin[j, f] = last_rank[j]
+                            out_next_bin[j, f] = r
+                            out_missing_left[j, f] = missing_left
+                            for c in range(C):
+                                out_left_sums[j, f, c] = left[c]
+            for c in range(K + 1):
+                acc[j, c] += row_stats[row, c + 1]
             acc[j, K + 1] += 1.0
             last_rank[j] = r
         # "missing or not": every present value left, missing values right
