@@ -14,7 +14,9 @@ import heapq
 import numpy as np
 
 from ._dtypes import INDEX_DTYPE, SUM_DTYPE
+from ._kernels.criterion import NEWTON, split_params
 from ._kernels.partition import partition_nodes
+from ._kernels.split import find_splits_sorted, select_best_exact
 from ._tree import LEAF, Tree, compact_tree, prune_ccp
 
 class GrowerParams:
@@ -39,12 +41,14 @@ class GrowerParams:
     monotonic_cst : ndarray of shape (n_features,), int8, or None
     max_features : int or None
         Features drawn anew at every node.
+    criterion : int
+        ``NEWTON``, ``ENTROPY`` or ``POISSON`` (``_kernels/criterion.py``).
     """
 
     def __init__(self, max_depth=None, max_leaf_nodes=None, min_samples_split=2,
                  min_samples_leaf=1, min_hessian=0.0, min_split_gain=0.0,
                  min_impurity_decrease=0.0, l2=0.0, l1=0.0, max_delta_step=0.0,
-                 monotonic_cst=None, max_features=None):
+                 monotonic_cst=None, max_features=None, criterion=NEWTON):
         self.max_depth = np.iinfo(np.int32).max if max_depth is None else int(max_depth)
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_split = int(min_samples_split)
@@ -57,6 +61,12 @@ class GrowerParams:
         self.max_delta_step = float(max_delta_step)
         self.monotonic_cst = monotonic_cst
         self.max_features = max_features
+        self.criterion = criterion
+
+    def kernel_params(self):
+        """The float64 parameter array read by the split kernels."""
+        return split_params(self.l2, self.l1, self.max_delta_step,
+                            float(self.min_samples_leaf), self.min_hessian, self.criterion)
 
 
 class GrownTree:
@@ -172,6 +182,7 @@ class TreeGrower:
         mono = params.monotonic_cst
         self.monotonic_cst = (np.zeros(self.n_features, dtype=np.int8) if mono is None
                               else np.ascontiguousarray(mono, dtype=np.int8))
+        self.split_params = params.kernel_params()
         if splitter is None:
             from ._histogram import HistogramSplitter
             splitter = HistogramSplitter()
@@ -212,6 +223,43 @@ class TreeGrower:
         t.missing_left[nodes] = missing_left
         t.left_sums[nodes] = left_sums
         t.threshold[nodes] = np.nan if thresholds is None else thresholds
+
+    def scan_sorted(self, nodes):
+        """Best splits of ``nodes`` by sorting each node's rows (small nodes).
+
+        Returns
+        -------
+        gain, feature, best_bin, missing_left, left_sums, next_bins
+            Per node; ``next_bins`` of shape (n_nodes, n_features) is the
+            next present bin above each feature's threshold.
+        """
+        t = self.nodes
+        m, d = nodes.size, self.n_features
+        gains = np.empty((m, d))
+        bins = np.empty((m, d), dtype=INDEX_DTYPE)
+        missing = np.empty((m, d), dtype=np.uint8)
+        left_by_feature = np.zeros((m, d, self.C))
+        missing_count = np.empty((m, d))
+        next_bins = np.empty((m, d), dtype=INDEX_DTYPE)
+        mask, use_mask = self.feature_mask(m)
+        sums = np.ascontiguousarray(t.sums[nodes])
+        find_splits_sorted(self.X_binned, self.sample_indices, t.start[nodes], t.end[nodes],
+                           self.g, self.h, sums, t.lower[nodes], t.upper[nodes],
+                           self.n_bins_non_missing, self.missing_bin, mask, use_mask,
+                           self.monotonic_cst, self.split_params, gains, bins, missing,
+                           left_by_feature, missing_count, next_bins)
+        return select_sorted(sums, gains, bins, missing, left_by_feature, missing_count,
+                             next_bins)
+
+    def row_sums(self, node):
+        """Sums (C,) of a node computed from its rows."""
+        t = self.nodes
+        rows = self.sample_indices[t.start[node]:t.end[node]]
+        sums = np.zeros(self.C)
+        sums[:self.K] = self.g[rows].sum(axis=0)
+        sums[self.K] = self.h[rows].sum()
+        sums[self.K + 1] = rows.size
+        return sums
 
     # ------------------------------------------------------------ expansion
     def _expand(self, parents):
@@ -344,6 +392,24 @@ class TreeGrower:
             gain=np.where(is_leaf, 0.0, t.gain[:n]), cover=sums[:, self.K].copy(),
             n_samples=sums[:, self.K + 1].astype(np.int64))
         return GrownTree(tree, t.start[:n].copy(), t.end[:n].copy(), self.sample_indices)
+
+
+def select_sorted(sums, gains, bins, missing, left_by_feature, missing_count, next_bins):
+    """Each node's best feature from the per-feature results of a sorted scan.
+
+    Returns
+    -------
+    gain, feature, best_bin, missing_left, left_sums, next_bins
+    """
+    m, C = sums.shape
+    gain = np.empty(m)
+    feature = np.empty(m, dtype=INDEX_DTYPE)
+    best_bin = np.empty(m, dtype=INDEX_DTYPE)
+    best_missing = np.empty(m, dtype=np.uint8)
+    left_sums = np.zeros((m, C))
+    select_best_exact(sums, gains, bins, missing, left_by_feature, missing_count,
+                      gain, feature, best_bin, best_missing, left_sums)
+    return gain, feature, best_bin, best_missing, left_sums, next_bins
 
 
 def _leaf_values(sums, K, params, lower, upper):

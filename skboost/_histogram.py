@@ -29,6 +29,10 @@ class HistogramSplitter:
         self._max_slots = max(4, HISTOGRAM_MEMORY_BUDGET // slot_bytes)
         self._pool = np.empty((0, grower.n_features, n_bins, grower.C))
         self._free = []
+        # Below this many rows, sorting a node's rows (m log m per feature)
+        # is cheaper than zeroing and scanning its histogram (bins x channels).
+        mean_bins = float(np.mean(grower.n_bins_non_missing)) + 1
+        self.small_rows = max(32, int(mean_bins * grower.C / 4))
 
     # ---------------------------------------------------------------- slots
     def _take_slots(self, count):
@@ -58,6 +62,10 @@ class HistogramSplitter:
         """Build the root histogram; return the root's sums (C,)."""
         gr = self.grower
         self._free = list(range(self._pool.shape[0] - 1, -1, -1))
+        if gr.nodes.end[root[0]] < self.small_rows:
+            self.evaluate = self.evaluate_sorted  # the whole tree is small
+            return gr.row_sums(root[0])
+        self.evaluate = self.evaluate_histograms
         gr.nodes.slot[root] = self._take_slots(1)
         self._build(root)
         hist = self._pool[gr.nodes.slot[root[0]], 0]
@@ -75,12 +83,12 @@ class HistogramSplitter:
                          self._ordered_h, starts, ends, t.slot[nodes],
                          gr.n_bins_non_missing, gr.missing_bin, self._pool)
 
-    def evaluate(self, nodes):
+    def evaluate_histograms(self, nodes):
         """Find the best split of ``nodes`` (histograms in their slots)."""
         if nodes.size == 0:
             return
         gr = self.grower
-        t, p = gr.nodes, gr.params
+        t = gr.nodes
         m, d = nodes.size, gr.n_features
         gains = np.empty((m, d))
         bins = np.empty((m, d), dtype=INDEX_DTYPE)
@@ -90,8 +98,7 @@ class HistogramSplitter:
         sums = np.ascontiguousarray(t.sums[nodes])
         find_splits(self._pool, slots, sums, t.lower[nodes], t.upper[nodes],
                     gr.n_bins_non_missing, gr.missing_bin, mask, use_mask,
-                    gr.monotonic_cst, p.l2, p.l1, p.max_delta_step,
-                    float(p.min_samples_leaf), p.min_hessian, gains, bins, missing)
+                    gr.monotonic_cst, gr.split_params, gains, bins, missing)
         gain = np.empty(m)
         feature = np.empty(m, dtype=INDEX_DTYPE)
         best_bin = np.empty(m, dtype=INDEX_DTYPE)
@@ -101,12 +108,35 @@ class HistogramSplitter:
                            gain, feature, best_bin, best_missing, left_sums)
         gr.record_splits(nodes, gain, feature, best_bin, best_missing, left_sums)
 
+    def evaluate_sorted(self, nodes):
+        """Best splits of small ``nodes`` without histograms."""
+        if nodes.size == 0:
+            return
+        gain, feature, best_bin, missing, left_sums, _ = self.grower.scan_sorted(nodes)
+        self.grower.record_splits(nodes, gain, feature, best_bin, missing, left_sums)
+
     def split_children(self, parents, lefts, rights, can_left, can_right):
-        """Histograms and best splits of the children that may be split."""
+        """Histograms and best splits of the children that may be split.
+
+        Parents whose children are both small hand them to the sorted scan
+        (no histogram); the others use histograms, by subtraction where the
+        parent's histogram is still in the pool.
+        """
         t = self.grower.nodes
-        need = can_left | can_right
         count_left = t.end[lefts] - t.start[lefts]
         count_right = t.end[rights] - t.start[rights]
+        small = np.maximum(count_left, count_right) < self.small_rows
+        if small.any():
+            self.release(parents[small])
+            self.evaluate_sorted(np.sort(np.concatenate([lefts[small & can_left],
+                                                         rights[small & can_right]])))
+            big = ~small
+            parents, lefts, rights = parents[big], lefts[big], rights[big]
+            can_left, can_right = can_left[big], can_right[big]
+            count_left, count_right = count_left[big], count_right[big]
+            if parents.size == 0:
+                return
+        need = can_left | can_right
         left_smaller = count_left <= count_right
         small = np.where(left_smaller, lefts, rights)
         large = np.where(left_smaller, rights, lefts)
@@ -138,7 +168,7 @@ class HistogramSplitter:
         children = np.concatenate([lefts, rights])
         can = np.concatenate([can_left, can_right])
         self.release(children[~can])
-        self.evaluate(np.sort(children[can]))
+        self.evaluate_histograms(np.sort(children[can]))
 
     def _build_in_batches(self, nodes):
         """Build, evaluate and drop histograms of ``nodes`` a batch at a time."""
@@ -147,5 +177,5 @@ class HistogramSplitter:
             part = nodes[first:first + batch]
             self.grower.nodes.slot[part] = self._take_slots(part.size)
             self._build(part)
-            self.evaluate(part)
+            self.evaluate_histograms(part)
             self.release(part)

@@ -17,7 +17,8 @@ import numpy as np
 from ._binning import BinMapper, midpoint_thresholds
 from ._dtypes import INDEX_DTYPE
 from ._kernels.presort import clear_row_stats, count_missing, fill_row_stats, sort_columns
-from ._kernels.split import find_splits_exact, select_best_exact
+from ._grower import select_sorted
+from ._kernels.split import find_splits_exact
 
 # Bytes per cell of the blocks, worst case: ranks, sorted rows and their
 # ranks, distinct values and thresholds.
@@ -115,13 +116,7 @@ class ExactSplitter:
         self._row_stats[:, 0] = -1.0
 
     def start_tree(self, root):
-        gr = self.grower
-        rows = gr.sample_indices[:gr.nodes.end[root[0]]]
-        sums = np.zeros(gr.C)
-        sums[:gr.K] = gr.g[rows].sum(axis=0)
-        sums[gr.K] = gr.h[rows].sum()
-        sums[gr.K + 1] = rows.size
-        return sums
+        return self.grower.row_sums(root[0])
 
     def release(self, nodes):
         """Nothing is held per node."""
@@ -130,14 +125,28 @@ class ExactSplitter:
         self.evaluate(np.sort(np.concatenate([lefts[can_left], rights[can_right]])))
 
     def evaluate(self, nodes):
-        """Best exact split of every node in ``nodes`` (one scan per feature)."""
+        """Best exact split of every node in ``nodes``.
+
+        Few small nodes are scanned by sorting their own rows; otherwise one
+        pass over each feature's presorted block serves them all.
+        """
         if nodes.size == 0:
             return
+        gr = self.grower
+        counts = (gr.nodes.end[nodes] - gr.nodes.start[nodes]).astype(np.float64)
+        if 4.0 * np.sum(counts * np.log2(counts + 2)) < self.blocks.order_offsets_[1]:
+            result = gr.scan_sorted(nodes)
+        else:
+            result = self._scan_blocks(nodes)
+        gain, feature, best_bin, missing, left_sums, next_bins = result
+        gr.record_splits(nodes, gain, feature, best_bin, missing, left_sums,
+                         self._thresholds(feature, best_bin, next_bins, gain))
+
+    def _scan_blocks(self, nodes):
         gr, b = self.grower, self.blocks
-        t, p = gr.nodes, gr.params
+        t = gr.nodes
         m, d = nodes.size, gr.n_features
         starts, ends = t.start[nodes], t.end[nodes]
-        fill_row_stats(gr.sample_indices, starts, ends, gr.g, gr.h, self._row_stats)
         gains = np.empty((m, d))
         bins = np.empty((m, d), dtype=INDEX_DTYPE)
         missing = np.empty((m, d), dtype=np.uint8)
@@ -146,24 +155,17 @@ class ExactSplitter:
         next_bins = np.empty((m, d), dtype=INDEX_DTYPE)
         mask, use_mask = gr.feature_mask(m)
         sums = np.ascontiguousarray(t.sums[nodes])
+        fill_row_stats(gr.sample_indices, starts, ends, gr.g, gr.h, self._row_stats)
         try:
             find_splits_exact(b.order_, b.order_rank_, b.order_offsets_, b.nan_rows_,
-                              b.nan_offsets_, self._row_stats, sums,
-                              t.lower[nodes], t.upper[nodes], gr.n_bins_non_missing, mask,
-                              use_mask, gr.monotonic_cst, p.l2, p.l1, p.max_delta_step,
-                              float(p.min_samples_leaf), p.min_hessian, gains, bins,
-                              missing, left_by_feature, missing_count, next_bins)
+                              b.nan_offsets_, self._row_stats, sums, t.lower[nodes],
+                              t.upper[nodes], gr.n_bins_non_missing, mask, use_mask,
+                              gr.monotonic_cst, gr.split_params, gains, bins, missing,
+                              left_by_feature, missing_count, next_bins)
         finally:
             clear_row_stats(gr.sample_indices, starts, ends, self._row_stats)
-        gain = np.empty(m)
-        feature = np.empty(m, dtype=INDEX_DTYPE)
-        best_bin = np.empty(m, dtype=INDEX_DTYPE)
-        best_missing = np.empty(m, dtype=np.uint8)
-        left_sums = np.zeros((m, gr.C))
-        select_best_exact(sums, gains, bins, missing, left_by_feature, missing_count,
-                          gain, feature, best_bin, best_missing, left_sums)
-        gr.record_splits(nodes, gain, feature, best_bin, best_missing, left_sums,
-                         self._thresholds(feature, best_bin, next_bins, gain))
+        return select_sorted(sums, gains, bins, missing, left_by_feature, missing_count,
+                             next_bins)
 
     def _thresholds(self, feature, best_bin, next_bins, gain):
         """Raw thresholds midway between the two values around each split

@@ -1,21 +1,56 @@
-"""The regularised Newton objective shared by every family.
+"""The split criteria shared by every family and both split engines.
 
-For a node with gradient sums ``G_k`` (K channels), hessian sum ``H`` and
-L2/L1 penalties ``l2``/``l1`` the leaf value is
-``v_k = -T(G_k) / (H + l2)`` (``T`` = L1 soft-threshold), clipped to
-``[-max_delta_step, max_delta_step]`` and to the node's monotonic bounds,
-and the node's objective (twice the loss reduction of the leaf) is
-``-(2 T(G_k) v_k + (H + l2) v_k^2)``, which equals ``T(G_k)^2 / (H + l2)``
-when nothing is clipped.  A split's gain is the children's objectives minus
-the parent's (XGBoost paper, eq. 7, without the factor 1/2).
+A node is summarised by its sums ``(G_0..G_{K-1}, H, count)``; a split's
+gain is ``objective(left) + objective(right) - objective(parent)``.
 
-With ``g = -w*y``, ``h = w`` the gain is the weighted variance reduction
-(sum of squared errors), and with one-hot channels ``g_k = -w*[y == k]`` it
-is the weighted Gini decrease times the node weight.
+* NEWTON (boosting, Gini, variance): with L2/L1 penalties ``l2``/``l1`` the
+  leaf value is ``v_k = -T(G_k) / (H + l2)`` (``T`` = L1 soft-threshold),
+  clipped to ``[-max_delta_step, max_delta_step]`` and to the node's
+  monotonic bounds, and the objective is ``-(2 T(G_k) v_k + (H + l2) v_k^2)``,
+  i.e. ``T(G_k)^2 / (H + l2)`` when nothing is clipped (XGBoost paper, eq. 7,
+  without the factor 1/2).  With ``g = -w*y``, ``h = w`` the gain is the
+  weighted sum-of-squares reduction; with one-hot channels
+  ``g_k = -w*[y == k]`` it is the weighted Gini decrease.
+* ENTROPY: channels as for Gini; objective ``sum_k w_k log2(w_k / W)``
+  (``w_k = -G_k``, ``W = H``), whose gain is the weighted entropy decrease.
+* POISSON: ``g_k = -w*y_k``, ``h = w``; objective ``sum_k S_k log(S_k / W)``
+  (``S_k = -G_k``), whose gain is the half Poisson deviance decrease; a
+  child whose target sum is not positive is not a valid split.
+
+Split parameters travel as one float64 array (see the ``P_*`` indices) so
+kernel signatures stay short and canonical.
 """
 import numpy as np
 
 from ._jit import serial
+
+NEWTON = 0
+ENTROPY = 1
+POISSON = 2
+
+# indices into the split-parameter array
+P_L2 = 0
+P_L1 = 1
+P_MAX_DELTA_STEP = 2
+P_MIN_SAMPLES_LEAF = 3
+P_MIN_HESSIAN = 4
+P_CRITERION = 5
+N_PARAMS = 6
+
+POISSON_EPS = np.finfo(np.float64).eps
+
+
+def split_params(l2=0.0, l1=0.0, max_delta_step=0.0, min_samples_leaf=1.0,
+                 min_hessian=0.0, criterion=NEWTON):
+    """The split-parameter array read by the kernels."""
+    params = np.zeros(N_PARAMS)
+    params[P_L2] = l2
+    params[P_L1] = l1
+    params[P_MAX_DELTA_STEP] = max_delta_step
+    params[P_MIN_SAMPLES_LEAF] = min_samples_leaf
+    params[P_MIN_HESSIAN] = min_hessian
+    params[P_CRITERION] = criterion
+    return params
 
 
 @serial
@@ -48,9 +83,22 @@ def leaf_value(g, h, l2, l1, max_delta_step, lower, upper):
 
 
 @serial
-def node_objective(sums, K, l2, l1, max_delta_step, lower, upper):
+def node_objective(sums, K, params, lower, upper):
     """Objective of a node from its sums ``(G_0..G_{K-1}, H, count)``."""
     h = sums[K]
+    criterion = params[P_CRITERION]
+    if criterion == ENTROPY or criterion == POISSON:
+        if h <= 0.0:
+            return 0.0
+        total = 0.0
+        for k in range(K):
+            s = -sums[k]
+            if s > 0.0:
+                total += s * (np.log2(s / h) if criterion == ENTROPY else np.log(s / h))
+        return total
+    l2 = params[P_L2]
+    l1 = params[P_L1]
+    max_delta_step = params[P_MAX_DELTA_STEP]
     denominator = h + l2
     if denominator <= 0.0:
         return 0.0
@@ -64,3 +112,42 @@ def node_objective(sums, K, l2, l1, max_delta_step, lower, upper):
         else:
             total += tg * tg / denominator
     return total
+
+
+@serial
+def valid_children(left, right, K, params):
+    """Whether both children satisfy the minima (rows, hessian, and for the
+    Poisson criterion a positive target sum)."""
+    msl = params[P_MIN_SAMPLES_LEAF]
+    min_h = params[P_MIN_HESSIAN]
+    if not (left[K + 1] >= msl and right[K + 1] >= msl and left[K] >= min_h
+            and right[K] >= min_h and left[K] > 0.0 and right[K] > 0.0):
+        return False
+    if params[P_CRITERION] == POISSON:
+        for k in range(K):
+            if -left[k] <= POISSON_EPS * left[K] or -right[k] <= POISSON_EPS * right[K]:
+                return False
+    return True
+
+
+@serial
+def monotonic_ok(left, right, K, cst, params, lower, upper):
+    """Whether the children's values respect a monotonic constraint."""
+    if cst == 0:
+        return True
+    l2 = params[P_L2]
+    l1 = params[P_L1]
+    mds = params[P_MAX_DELTA_STEP]
+    vl = leaf_value(left[0], left[K], l2, l1, mds, lower, upper)
+    vr = leaf_value(right[0], right[K], l2, l1, mds, lower, upper)
+    if cst > 0:
+        return vl <= vr
+    return vl >= vr
+
+
+@serial
+def is_simple(K, params, cst, lower, upper):
+    """Whether the written-out one-channel Newton gain applies."""
+    return (K == 1 and params[P_CRITERION] == NEWTON and params[P_L1] == 0.0
+            and params[P_MAX_DELTA_STEP] <= 0.0 and cst == 0 and lower == -np.inf
+            and upper == np.inf)

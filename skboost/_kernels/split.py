@@ -1,8 +1,16 @@
-"""Best split per node from histograms (the histogram split engine)."""
+"""Best split per node: from histograms, from presorted column blocks, or
+from a node's own rows sorted on the spot (small nodes).
+
+All three use the criteria of ``criterion.py`` and report, per (node,
+feature), the best gain, the threshold bin (rows with ``bin <= b`` go left)
+and where missing values go; the exact and sorted scans also report the
+next present bin above the threshold and the left child's sums.
+"""
 import numpy as np
 
 from ._jit import parallel, prange, serial
-from .criterion import leaf_value, node_objective
+from .criterion import (P_L2, P_MIN_HESSIAN, P_MIN_SAMPLES_LEAF, is_simple, monotonic_ok,
+                        node_objective, valid_children)
 
 # A split must beat the parent by more than this fraction of the children's
 # objective: removes "gains" that are only rounding noise on pure nodes.
@@ -10,36 +18,15 @@ RELATIVE_GAIN_EPS = 1e-10
 
 
 @serial
-def _children_ok(left, right, K, min_samples_leaf, min_hessian):
-    """Whether both children satisfy the row-count and hessian minima."""
-    return (left[K + 1] >= min_samples_leaf and right[K + 1] >= min_samples_leaf
-            and left[K] >= min_hessian and right[K] >= min_hessian
-            and left[K] > 0.0 and right[K] > 0.0)
-
-
-@serial
-def _monotonic_ok(left, right, K, cst, l2, l1, max_delta_step, lower, upper):
-    """Whether the children's values respect a monotonic constraint."""
-    if cst == 0:
-        return True
-    vl = leaf_value(left[0], left[K], l2, l1, max_delta_step, lower, upper)
-    vr = leaf_value(right[0], right[K], l2, l1, max_delta_step, lower, upper)
-    if cst > 0:
-        return vl <= vr
-    return vl >= vr
-
-
-@serial
-def _candidate_gain(left, right, parent_obj, K, cst, l2, l1, max_delta_step, lower, upper,
-                    min_samples_leaf, min_hessian):
+def _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper):
     """Gain of splitting a node into ``left``/``right`` sums, or -inf when a
     minimum, a monotonic constraint or the rounding-noise floor rejects it."""
-    if not _children_ok(left, right, K, min_samples_leaf, min_hessian):
+    if not valid_children(left, right, K, params):
         return -np.inf
-    if not _monotonic_ok(left, right, K, cst, l2, l1, max_delta_step, lower, upper):
+    if not monotonic_ok(left, right, K, cst, params, lower, upper):
         return -np.inf
-    children = (node_objective(left, K, l2, l1, max_delta_step, lower, upper)
-                + node_objective(right, K, l2, l1, max_delta_step, lower, upper))
+    children = (node_objective(left, K, params, lower, upper)
+                + node_objective(right, K, params, lower, upper))
     gain = children - parent_obj
     if gain > RELATIVE_GAIN_EPS * abs(children):
         return gain
@@ -47,15 +34,17 @@ def _candidate_gain(left, right, parent_obj, K, cst, l2, l1, max_delta_step, low
 
 
 @serial
-def _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, l2, min_samples_leaf, min_hessian):
-    """:func:`_candidate_gain` for one channel without L1, clipping or
-    constraints, on scalar sums (the common case, written out)."""
+def _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, params):
+    """:func:`_candidate_gain` for one channel, Newton criterion, no L1,
+    clipping or constraint, on scalar sums (the common case, written out)."""
     gr = pg - gl
     hr = ph - hl
     nr = pn - nl
-    if (nl < min_samples_leaf or nr < min_samples_leaf or hl < min_hessian
-            or hr < min_hessian or hl <= 0.0 or hr <= 0.0):
+    msl = params[P_MIN_SAMPLES_LEAF]
+    min_h = params[P_MIN_HESSIAN]
+    if nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0 or hr <= 0.0:
         return -np.inf
+    l2 = params[P_L2]
     children = gl * gl / (hl + l2) + gr * gr / (hr + l2)
     gain = children - parent_obj
     if gain > RELATIVE_GAIN_EPS * children:
@@ -63,15 +52,16 @@ def _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, l2, min_samples_leaf, min_h
     return -np.inf
 
 
+# --------------------------------------------------------------- histograms
 @parallel
 def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missing_bin,
-                feature_mask, use_mask, monotonic_cst, l2, l1, max_delta_step,
-                min_samples_leaf, min_hessian, out_gain, out_bin, out_missing_left):
-    """Best threshold of every (node, feature) pair.
+                feature_mask, use_mask, monotonic_cst, params, out_gain, out_bin,
+                out_missing_left):
+    """Best threshold of every (node, feature) pair from histograms.
 
-    The threshold ``b`` sends bins ``<= b`` left.  Missing values are tried
-    on both sides (when the node has any); ``b = n_bins - 1`` with missing
-    values on the right is the split "missing or not".
+    Missing values are tried on both sides (when the node has any);
+    ``b = n_bins - 1`` with missing values on the right is the split
+    "missing or not".
 
     Parameters
     ----------
@@ -86,7 +76,7 @@ def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missin
         Features drawn for each node (read only when ``use_mask``).
     use_mask : bool
     monotonic_cst : ndarray of shape (n_features,), int8
-    l2, l1, max_delta_step, min_samples_leaf, min_hessian : float
+    params : ndarray of shape (N_PARAMS,), float64 (``criterion.split_params``)
     out_gain : ndarray of shape (n_nodes, n_features), float64, written
         ``-inf`` where no valid split exists.
     out_bin : ndarray of shape (n_nodes, n_features), int32, written
@@ -108,15 +98,12 @@ def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missin
         parent = node_sums[j]
         lo = lower[j]
         hi = upper[j]
-        parent_obj = node_objective(parent, K, l2, l1, max_delta_step, lo, hi)
+        parent_obj = node_objective(parent, K, params, lo, hi)
         nb = n_bins_non_missing[f]
         has_missing = hf[missing_bin, K + 1] > 0.0
-        simple = (K == 1 and max_delta_step <= 0.0 and l1 == 0.0 and monotonic_cst[f] == 0
-                  and lo == -np.inf and hi == np.inf)
-        if simple:
-            _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, l2,
-                         min_samples_leaf, min_hessian, out_gain, out_bin,
-                         out_missing_left, j, f)
+        if is_simple(K, params, monotonic_cst[f], lo, hi):
+            _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, params,
+                         out_gain, out_bin, out_missing_left, j, f)
             continue
         left = np.empty(C)
         right = np.empty(C)
@@ -129,8 +116,8 @@ def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missin
                 for c in range(C):
                     left[c] += hf[b, c]
                     right[c] = parent[c] - left[c]
-                gain = _candidate_gain(left, right, parent_obj, K, monotonic_cst[f], l2, l1,
-                                       max_delta_step, lo, hi, min_samples_leaf, min_hessian)
+                gain = _candidate_gain(left, right, parent_obj, K, monotonic_cst[f],
+                                       params, lo, hi)
                 if gain > best:
                     best = gain
                     out_gain[j, f] = gain
@@ -139,11 +126,9 @@ def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missin
 
 
 @serial
-def _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, l2,
-                 min_samples_leaf, min_hessian, out_gain, out_bin, out_missing_left, j, f):
-    """The scan of :func:`find_splits` for one channel and no constraint:
-    the gain is ``GL^2/(HL+l2) + GR^2/(HR+l2) - parent`` written out, which
-    is what nearly every boosting tree needs (about 3x faster)."""
+def _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, params, out_gain,
+                 out_bin, out_missing_left, j, f):
+    """The scan of :func:`find_splits` for the one-channel Newton gain."""
     best = -np.inf
     pg = parent[0]
     ph = parent[1]
@@ -163,15 +148,8 @@ def _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, l2,
             gl += hf[b, 0]
             hl += hf[b, 1]
             nl += hf[b, 2]
-            gr = pg - gl
-            hr = ph - hl
-            nr = pn - nl
-            if (nl < min_samples_leaf or nr < min_samples_leaf or hl < min_hessian
-                    or hr < min_hessian or hl <= 0.0 or hr <= 0.0):
-                continue
-            children = gl * gl / (hl + l2) + gr * gr / (hr + l2)
-            gain = children - parent_obj
-            if gain > best and gain > RELATIVE_GAIN_EPS * children:
+            gain = _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, params)
+            if gain > best:
                 best = gain
                 out_gain[j, f] = gain
                 out_bin[j, f] = b
@@ -208,7 +186,7 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
     best_missing_left : ndarray of shape (n_nodes,), uint8, written
     left_sums : ndarray of shape (n_nodes, K + 2), float64, written
     """
-    n_nodes, n_features = gains.shape
+    n_nodes = gains.shape[0]
     C = node_sums.shape[1]
     K = C - 2
     for j in range(n_nodes):
@@ -230,24 +208,70 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
             best_missing_left[j] = 1 if n_left >= node_sums[j, K + 1] - n_left else 0
 
 
+# ------------------------------------------------------- sorted-row scans
+@serial
+def _consider(acc, miss, j, f, r_prev, r_next, parent_obj, node_sums, K, cst, params,
+              lower, upper, simple, left, right, out_gain, out_bin, out_next_bin,
+              out_missing_left, out_left_sums):
+    """Evaluate the threshold between ranks ``r_prev`` and ``r_next`` of node
+    ``j`` (left sums ``acc[j]``), with missing values on either side."""
+    C = K + 2
+    for missing_left in range(2 if miss[j, K + 1] > 0 else 1):
+        extra = 1.0 if missing_left == 1 else 0.0
+        if simple:
+            gain = _simple_gain(acc[j, 0] + extra * miss[j, 0],
+                                acc[j, 1] + extra * miss[j, 1],
+                                acc[j, 2] + extra * miss[j, 2], node_sums[j, 0],
+                                node_sums[j, 1], node_sums[j, 2], parent_obj, params)
+        else:
+            for c in range(C):
+                left[c] = acc[j, c] + extra * miss[j, c]
+                right[c] = node_sums[j, c] - left[c]
+            gain = _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper)
+        if gain > out_gain[j, f]:
+            out_gain[j, f] = gain
+            out_bin[j, f] = r_prev
+            out_next_bin[j, f] = r_next
+            out_missing_left[j, f] = missing_left
+            for c in range(C):
+                out_left_sums[j, f, c] = acc[j, c] + extra * miss[j, c]
+
+
+@serial
+def _consider_missing_split(acc, miss, j, f, nb, parent_obj, node_sums, K, cst, params,
+                            lower, upper, left, right, out_gain, out_bin, out_next_bin,
+                            out_missing_left, out_left_sums):
+    """The split "missing or not": present values left, missing right."""
+    C = K + 2
+    for c in range(C):
+        left[c] = acc[j, c]
+        right[c] = node_sums[j, c] - left[c]
+    gain = _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper)
+    if gain > out_gain[j, f]:
+        out_gain[j, f] = gain
+        out_bin[j, f] = nb - 1
+        out_next_bin[j, f] = nb
+        out_missing_left[j, f] = 0
+        for c in range(C):
+            out_left_sums[j, f, c] = left[c]
+
+
 @parallel
 def find_splits_exact(order, order_rank, order_offsets, nan_rows, nan_offsets, row_stats,
-                      node_sums, lower, upper, n_bins_non_missing, feature_mask,
-                      use_mask, monotonic_cst, l2, l1, max_delta_step, min_samples_leaf,
-                      min_hessian, out_gain, out_bin, out_missing_left, out_left_sums,
-                      out_missing_count, out_next_bin):
+                      node_sums, lower, upper, n_bins_non_missing, feature_mask, use_mask,
+                      monotonic_cst, params, out_gain, out_bin, out_missing_left,
+                      out_left_sums, out_missing_count, out_next_bin):
     """Best exact threshold of every (node, feature): one pass over each
     feature's presorted rows serves every node being split.
 
-    Rows are visited in increasing value; ``node_of_row`` says which node
-    (0..n_nodes-1) a row belongs to, -1 for rows not being split.  Between two
-    distinct values of a node a candidate threshold is evaluated with missing
-    values on either side; the split "missing or not" is tried last.
+    Rows are visited in increasing value; between two distinct values of a
+    node a candidate threshold is evaluated with missing values on either
+    side; the split "missing or not" is tried last.
 
     Parameters
     ----------
     order, order_rank, order_offsets, nan_rows, nan_offsets : column blocks
-        (``sort_columns``); ``order_rank`` is the rank of each sorted row.
+        (``presort.sort_columns``); ``order_rank`` is the rank of each row.
     row_stats : ndarray of shape (n_samples, K + 2), float64
         Per row: its node (0..n_nodes-1, or -1 when not being split), its K
         gradient channels and its hessian, side by side so that visiting a
@@ -255,8 +279,7 @@ def find_splits_exact(order, order_rank, order_offsets, nan_rows, nan_offsets, r
     node_sums : ndarray of shape (n_nodes, K + 2), float64
     lower, upper : ndarray of shape (n_nodes,), float64
     n_bins_non_missing : ndarray of shape (n_features,), int32
-    feature_mask, use_mask, monotonic_cst, l2, l1, max_delta_step,
-    min_samples_leaf, min_hessian : as in :func:`find_splits`
+    feature_mask, use_mask, monotonic_cst, params : as in :func:`find_splits`
     out_gain, out_bin, out_missing_left : as in :func:`find_splits`
     out_left_sums : ndarray of shape (n_nodes, n_features, K + 2), float64, written
         Sums of the left child of each (node, feature) best split.
@@ -274,18 +297,16 @@ def find_splits_exact(order, order_rank, order_offsets, nan_rows, nan_offsets, r
         miss = np.zeros((n_nodes, C))
         last_rank = np.full(n_nodes, -1, dtype=np.int64)
         parent_obj = np.empty(n_nodes)
+        simple = np.empty(n_nodes, dtype=np.bool_)
         left = np.empty(C)
         right = np.empty(C)
         cst = monotonic_cst[f]
-        simple = np.empty(n_nodes, dtype=np.bool_)
         for j in range(n_nodes):
             out_gain[j, f] = -np.inf
             out_bin[j, f] = 0
             out_missing_left[j, f] = 0
-            simple[j] = (K == 1 and l1 == 0.0 and max_delta_step <= 0.0 and cst == 0
-                         and lower[j] == -np.inf and upper[j] == np.inf)
-            parent_obj[j] = node_objective(node_sums[j], K, l2, l1, max_delta_step,
-                                           lower[j], upper[j])
+            simple[j] = is_simple(K, params, cst, lower[j], upper[j])
+            parent_obj[j] = node_objective(node_sums[j], K, params, lower[j], upper[j])
         for i in range(nan_offsets[f], nan_offsets[f + 1]):
             row = nan_rows[i]
             j = np.int64(row_stats[row, 0])
@@ -302,72 +323,116 @@ def find_splits_exact(order, order_rank, order_offsets, nan_rows, nan_offsets, r
             r = order_rank[i]
             if last_rank[j] >= 0 and r != last_rank[j] and (not use_mask
                                                             or feature_mask[j, f] == 1):
-                n_missing_sides = 2 if miss[j, K + 1] > 0 else 1
-                if simple[j]:
-                    for missing_left in range(n_missing_sides):
-                        extra = 1.0 if missing_left == 1 else 0.0
-                        gain = _simple_gain(acc[j, 0] + extra * miss[j, 0],
-                                            acc[j, 1] + extra * miss[j, 1],
-                                            acc[j, 2] + extra * miss[j, 2], node_sums[j, 0],
-                                            node_sums[j, 1], node_sums[j, 2],
-                                            parent_obj[j], l2, min_samples_leaf,
-                                            min_hessian)
-                        if gain > out_gain[j, f]:
-                            out_gain[j, f] = gain
-                            out_bin[j, f] = last_rank[j]
-                            out_next_bin[j, f] = r
-                            out_missing_left[j, f] = missing_left
-                            for c in range(C):
-                                out_left_sums[j, f, c] = acc[j, c] + extra * miss[j, c]
-                else:
-                    for missing_left in range(n_missing_sides):
-                        for c in range(C):
-                            left[c] = acc[j, c] + (miss[j, c] if missing_left == 1 else 0.0)
-                            right[c] = node_sums[j, c] - left[c]
-                        gain = _candidate_gain(left, right, parent_obj[j], K, cst, l2, l1,
-                                               max_delta_step, lower[j], upper[j],
-                                               min_samples_leaf, min_hessian)
-                        if gain > out_gain[j, f]:
-                            out_gain[j, f] = gain
-                            out_bin[j, f] = last_rank[j]
-                            out_next_bin[j, f] = r
-                            out_missing_left[j, f] = missing_left
-                            for c in range(C):
-                                out_left_sums[j, f, c] = left[c]
+                _consider(acc, miss, j, f, last_rank[j], r, parent_obj[j], node_sums, K,
+                          cst, params, lower[j], upper[j], simple[j], left, right,
+                          out_gain, out_bin, out_next_bin, out_missing_left, out_left_sums)
             for c in range(K + 1):
                 acc[j, c] += row_stats[row, c + 1]
             acc[j, K + 1] += 1.0
             last_rank[j] = r
-        # "missing or not": every present value left, missing values right
         for j in range(n_nodes):
             out_missing_count[j, f] = miss[j, K + 1]
             if miss[j, K + 1] == 0 or last_rank[j] < 0:
                 continue
             if use_mask and feature_mask[j, f] == 0:
                 continue
-            for c in range(C):
-                left[c] = acc[j, c]
-                right[c] = node_sums[j, c] - left[c]
-            gain = _candidate_gain(left, right, parent_obj[j], K, cst, l2, l1,
-                                   max_delta_step, lower[j], upper[j], min_samples_leaf,
-                                   min_hessian)
-            if gain > out_gain[j, f]:
-                out_gain[j, f] = gain
-                out_bin[j, f] = n_bins_non_missing[f] - 1
-                out_next_bin[j, f] = n_bins_non_missing[f]
-                out_missing_left[j, f] = 0
-                for c in range(C):
-                    out_left_sums[j, f, c] = left[c]
+            _consider_missing_split(acc, miss, j, f, n_bins_non_missing[f], parent_obj[j],
+                                    node_sums, K, cst, params, lower[j], upper[j], left,
+                                    right, out_gain, out_bin, out_next_bin,
+                                    out_missing_left, out_left_sums)
+
+
+@parallel
+def find_splits_sorted(X_binned, sample_indices, starts, ends, g, h, node_sums, lower,
+                       upper, n_bins_non_missing, missing_bin, feature_mask, use_mask,
+                       monotonic_cst, params, out_gain, out_bin, out_missing_left,
+                       out_left_sums, out_missing_count, out_next_bin):
+    """Best split of small nodes by sorting each node's rows on the spot.
+
+    For a node of m rows this costs O(m log m) per feature instead of
+    zeroing and scanning a whole histogram, which dominates deep trees
+    (random forests).  The candidates are the same as the histogram scan's
+    (thresholds between present bins), so results are identical.
+
+    Parameters
+    ----------
+    X_binned : ndarray of shape (n_samples, n_features), uint8 or int32, F order
+    sample_indices : ndarray of shape (n_samples,), int32
+    starts, ends : ndarray of shape (n_nodes,), int64
+    g : ndarray of shape (n_samples, K), float64
+    h : ndarray of shape (n_samples,), float64
+    other parameters and outputs : as in :func:`find_splits_exact`
+    """
+    n_nodes, C = node_sums.shape
+    K = C - 2
+    n_features = X_binned.shape[1]
+    for job in prange(n_nodes * n_features):
+        f = job // n_nodes
+        j = job - f * n_nodes
+        out_gain[j, f] = -np.inf
+        out_bin[j, f] = 0
+        out_missing_left[j, f] = 0
+        out_missing_count[j, f] = 0.0
+        if use_mask and feature_mask[j, f] == 0:
+            continue
+        start = starts[j]
+        m = ends[j] - start
+        column = X_binned[:, f]
+        bins = np.empty(m, dtype=np.int64)
+        for i in range(m):
+            bins[i] = column[sample_indices[start + i]]
+        order = np.argsort(bins, kind="mergesort")
+        acc = np.zeros((1, C))
+        miss = np.zeros((1, C))
+        left = np.empty(C)
+        right = np.empty(C)
+        n_present = m
+        while n_present > 0 and bins[order[n_present - 1]] == missing_bin:
+            n_present -= 1
+        for i in range(n_present, m):
+            row = sample_indices[start + order[i]]
+            for k in range(K):
+                miss[0, k] += g[row, k]
+            miss[0, K] += h[row]
+            miss[0, K + 1] += 1.0
+        out_missing_count[j, f] = miss[0, K + 1]
+        cst = monotonic_cst[f]
+        parent_obj = node_objective(node_sums[j], K, params, lower[j], upper[j])
+        simple = is_simple(K, params, cst, lower[j], upper[j])
+        # the node's own sums, shifted to index 0 so the helpers can be shared
+        sums = node_sums[j:j + 1]
+        gain_row = out_gain[j:j + 1]
+        bin_row = out_bin[j:j + 1]
+        next_row = out_next_bin[j:j + 1]
+        missing_row = out_missing_left[j:j + 1]
+        left_row = out_left_sums[j:j + 1]
+        previous = -1
+        for i in range(n_present):
+            row = sample_indices[start + order[i]]
+            b = bins[order[i]]
+            if previous >= 0 and b != previous:
+                _consider(acc, miss, 0, f, previous, b, parent_obj, sums, K, cst, params,
+                          lower[j], upper[j], simple, left, right, gain_row, bin_row,
+                          next_row, missing_row, left_row)
+            for k in range(K):
+                acc[0, k] += g[row, k]
+            acc[0, K] += h[row]
+            acc[0, K + 1] += 1.0
+            previous = b
+        if miss[0, K + 1] > 0 and previous >= 0:
+            _consider_missing_split(acc, miss, 0, f, n_bins_non_missing[f], parent_obj,
+                                    sums, K, cst, params, lower[j], upper[j], left, right,
+                                    gain_row, bin_row, next_row, missing_row, left_row)
 
 
 @serial
 def select_best_exact(node_sums, gains, bins, missing_lefts, left_sums_by_feature,
                       missing_counts, best_gain, best_feature, best_bin,
                       best_missing_left, left_sums):
-    """:func:`select_best_splits` for the exact engine (left sums come from
+    """:func:`select_best_splits` for the sorted scans (left sums come from
     the scan).  ``missing_counts[j, f]`` is 0 when node ``j`` had no NaN in
     feature ``f``: unseen NaN then follow the child with more rows."""
-    n_nodes, n_features = gains.shape
+    n_nodes = gains.shape[0]
     C = node_sums.shape[1]
     K = C - 2
     for j in range(n_nodes):
