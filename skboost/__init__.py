@@ -1,6 +1,8 @@
 """skboost: tree ensembles with the scikit-learn API on one numba engine."""
-from .ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+from .ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
+                       RandomForestClassifier, RandomForestRegressor)
 
 __version__ = "0.1.0"
 
-__all__ = ["GradientBoostingClassifier", "GradientBoostingRegressor", "__version__"]
+__all__ = ["GradientBoostingClassifier", "GradientBoostingRegressor",
+           "RandomForestClassifier", "RandomForestRegressor", "__version__"]

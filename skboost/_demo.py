@@ -292,6 +292,13 @@ def _available_cpus():
         return os.cpu_count() or 1
 
 
+def _load_average():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
 def run_demo(synthetic_rows=200_000):
     """Train every skboost estimator and its peers; print one table.
 
@@ -316,6 +323,10 @@ def run_demo(synthetic_rows=200_000):
         print(f"  {module}: {mod.__version__ if mod else 'not installed, skipped'}")
     print("Settings: 100 trees, learning rate 0.1, max depth 3 (scikit-learn "
           "GradientBoosting's defaults), 255 bins, no early stopping.")
+    load = _load_average()
+    if load is not None and load > n_threads - 0.5:
+        print(f"Note: the machine is busy (load average {load:.1f} on {n_threads} "
+              "CPU(s)); multi-threaded timings will be noisy and can be much slower.")
     print("")
 
     configured = []

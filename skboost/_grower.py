@@ -189,6 +189,11 @@ class TreeGrower:
         self.splitter = splitter
         splitter.attach(self)
 
+    def set_min_hessian(self, min_hessian):
+        """Change the minimum child hessian (e.g. per bootstrap sample)."""
+        self.params.min_hessian = float(min_hessian)
+        self.split_params = self.params.kernel_params()
+
     # ------------------------------------------------------ split bookkeeping
     def can_split(self, nodes):
         """Whether ``nodes`` are allowed to split (depth, counts, hessian)."""

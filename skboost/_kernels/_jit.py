@@ -31,6 +31,24 @@ def serial(func):
     return numba.njit(**_OPTIONS)(func)
 
 
+def hot(func):
+    """A helper called per candidate split: plain call, compiled without the
+    reference-counting runtime (it allocates nothing), so passing arrays to
+    it costs no atomic increments."""
+    return numba.njit(_nrt=False, **_OPTIONS)(func)
+
+
+def inline(func):
+    """Compile ``func`` as a helper inlined into its callers at numba IR level.
+
+    Calls between compiled functions pass arrays with a reference count
+    increment and decrement each (atomic operations): a helper that takes
+    arrays and runs once per row or per candidate split costs more in that
+    bookkeeping than in its arithmetic.  Inlining removes the call.
+    """
+    return numba.njit(inline="always", **_OPTIONS)(func)
+
+
 def parallel(func):
     """Compile ``func`` as a parallel kernel (``prange`` loops run on threads)."""
     return numba.njit(parallel=True, **_OPTIONS)(func)

@@ -22,7 +22,7 @@ kernel signatures stay short and canonical.
 """
 import numpy as np
 
-from ._jit import serial
+from ._jit import hot, serial
 
 NEWTON = 0
 ENTROPY = 1
@@ -53,7 +53,7 @@ def split_params(l2=0.0, l1=0.0, max_delta_step=0.0, min_samples_leaf=1.0,
     return params
 
 
-@serial
+@hot
 def soft_threshold(g, l1):
     """L1 soft-threshold of a gradient sum."""
     if g > l1:
@@ -63,7 +63,7 @@ def soft_threshold(g, l1):
     return 0.0
 
 
-@serial
+@hot
 def leaf_value(g, h, l2, l1, max_delta_step, lower, upper):
     """Newton leaf value of one channel, clipped by max_delta_step and bounds."""
     denominator = h + l2
@@ -82,7 +82,7 @@ def leaf_value(g, h, l2, l1, max_delta_step, lower, upper):
     return v
 
 
-@serial
+@hot
 def node_objective(sums, K, params, lower, upper):
     """Objective of a node from its sums ``(G_0..G_{K-1}, H, count)``."""
     h = sums[K]
@@ -104,17 +104,25 @@ def node_objective(sums, K, params, lower, upper):
         return 0.0
     clipped = max_delta_step > 0.0 or lower > -np.inf or upper < np.inf
     total = 0.0
+    if not clipped:
+        # one division per node, not per channel (K can be many classes)
+        for k in range(K):
+            tg = soft_threshold(sums[k], l1)
+            total += tg * tg
+        return total / denominator
     for k in range(K):
         tg = soft_threshold(sums[k], l1)
-        if clipped:
-            v = leaf_value(sums[k], h, l2, l1, max_delta_step, lower, upper)
-            total -= 2.0 * tg * v + denominator * v * v
-        else:
-            total += tg * tg / denominator
+        v = leaf_value(sums[k], h, l2, l1, max_delta_step, lower, upper)
+        total -= 2.0 * tg * v + denominator * v * v
     return total
 
 
-@serial
+# The same objective as a plain call, for the places that run once per node
+# (inlining every use would multiply compile time for no speed).
+node_objective_once = serial(node_objective.py_func)
+
+
+@hot
 def valid_children(left, right, K, params):
     """Whether both children satisfy the minima (rows, hessian, and for the
     Poisson criterion a positive target sum)."""
@@ -130,7 +138,7 @@ def valid_children(left, right, K, params):
     return True
 
 
-@serial
+@hot
 def monotonic_ok(left, right, K, cst, params, lower, upper):
     """Whether the children's values respect a monotonic constraint."""
     if cst == 0:
@@ -145,9 +153,10 @@ def monotonic_ok(left, right, K, cst, params, lower, upper):
     return vl >= vr
 
 
-@serial
-def is_simple(K, params, cst, lower, upper):
-    """Whether the written-out one-channel Newton gain applies."""
-    return (K == 1 and params[P_CRITERION] == NEWTON and params[P_L1] == 0.0
+@hot
+def is_fast(params, cst, lower, upper):
+    """Whether the written-out Newton gain applies: Newton criterion without
+    L1, clipping or constraint (any number of channels)."""
+    return (params[P_CRITERION] == NEWTON and params[P_L1] == 0.0
             and params[P_MAX_DELTA_STEP] <= 0.0 and cst == 0 and lower == -np.inf
             and upper == np.inf)

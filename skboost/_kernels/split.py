@@ -8,16 +8,16 @@ next present bin above the threshold and the left child's sums.
 """
 import numpy as np
 
-from ._jit import parallel, prange, serial
-from .criterion import (P_L2, P_MIN_HESSIAN, P_MIN_SAMPLES_LEAF, is_simple, monotonic_ok,
-                        node_objective, valid_children)
+from ._jit import hot, inline, parallel, prange, serial
+from .criterion import (P_L2, P_MIN_HESSIAN, P_MIN_SAMPLES_LEAF, is_fast, monotonic_ok,
+                        node_objective, node_objective_once, valid_children)
 
 # A split must beat the parent by more than this fraction of the children's
 # objective: removes "gains" that are only rounding noise on pure nodes.
 RELATIVE_GAIN_EPS = 1e-10
 
 
-@serial
+@hot
 def _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper):
     """Gain of splitting a node into ``left``/``right`` sums, or -inf when a
     minimum, a monotonic constraint or the rounding-noise floor rejects it."""
@@ -33,7 +33,7 @@ def _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper):
     return -np.inf
 
 
-@serial
+@inline
 def _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, params):
     """:func:`_candidate_gain` for one channel, Newton criterion, no L1,
     clipping or constraint, on scalar sums (the common case, written out)."""
@@ -98,31 +98,40 @@ def find_splits(hist, slots, node_sums, lower, upper, n_bins_non_missing, missin
         parent = node_sums[j]
         lo = lower[j]
         hi = upper[j]
-        parent_obj = node_objective(parent, K, params, lo, hi)
+        parent_obj = node_objective_once(parent, K, params, lo, hi)
         nb = n_bins_non_missing[f]
         has_missing = hf[missing_bin, K + 1] > 0.0
-        if is_simple(K, params, monotonic_cst[f], lo, hi):
+        if K == 1 and is_fast(params, monotonic_cst[f], lo, hi):
             _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, params,
                          out_gain, out_bin, out_missing_left, j, f)
             continue
-        left = np.empty(C)
-        right = np.empty(C)
-        best = -np.inf
-        for missing_left in range(2 if has_missing else 1):
+        _scan_general(hf, parent, parent_obj, nb, missing_bin, has_missing, K,
+                      monotonic_cst[f], params, lo, hi, out_gain, out_bin,
+                      out_missing_left, j, f)
+
+
+@serial
+def _scan_general(hf, parent, parent_obj, nb, missing_bin, has_missing, K, cst, params,
+                  lo, hi, out_gain, out_bin, out_missing_left, j, f):
+    """The scan of :func:`find_splits` for any criterion and constraint."""
+    C = K + 2
+    left = np.empty(C)
+    right = np.empty(C)
+    best = -np.inf
+    for missing_left in range(2 if has_missing else 1):
+        for c in range(C):
+            left[c] = hf[missing_bin, c] if missing_left == 1 else 0.0
+        last = nb - 1 if missing_left == 1 or not has_missing else nb
+        for b in range(last):
             for c in range(C):
-                left[c] = hf[missing_bin, c] if missing_left == 1 else 0.0
-            last = nb - 1 if missing_left == 1 or not has_missing else nb
-            for b in range(last):
-                for c in range(C):
-                    left[c] += hf[b, c]
-                    right[c] = parent[c] - left[c]
-                gain = _candidate_gain(left, right, parent_obj, K, monotonic_cst[f],
-                                       params, lo, hi)
-                if gain > best:
-                    best = gain
-                    out_gain[j, f] = gain
-                    out_bin[j, f] = b
-                    out_missing_left[j, f] = missing_left
+                left[c] += hf[b, c]
+                right[c] = parent[c] - left[c]
+            gain = _candidate_gain(left, right, parent_obj, K, cst, params, lo, hi)
+            if gain > best:
+                best = gain
+                out_gain[j, f] = gain
+                out_bin[j, f] = b
+                out_missing_left[j, f] = missing_left
 
 
 @serial
@@ -156,7 +165,7 @@ def _scan_simple(hf, parent, parent_obj, nb, missing_bin, has_missing, params, o
                 out_missing_left[j, f] = missing_left
 
 
-@serial
+@hot
 def _best_feature(gains, j):
     """Feature of the largest gain of node ``j`` (the lowest index on ties)."""
     fbest = 0
@@ -209,20 +218,42 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
 
 
 # ------------------------------------------------------- sorted-row scans
-@serial
+@inline
 def _consider(acc, miss, j, f, r_prev, r_next, parent_obj, node_sums, K, cst, params,
-              lower, upper, simple, left, right, out_gain, out_bin, out_next_bin,
+              lower, upper, fast, left, right, out_gain, out_bin, out_next_bin,
               out_missing_left, out_left_sums):
     """Evaluate the threshold between ranks ``r_prev`` and ``r_next`` of node
-    ``j`` (left sums ``acc[j]``), with missing values on either side."""
+    ``j`` (left sums ``acc[j]``), with missing values on either side.
+
+    Inlined into the scans and free of further calls on the ``fast`` path
+    (Newton criterion, no L1, clipping or constraint: every boosting tree,
+    Gini and variance): this runs once per row of a sorted scan.
+    """
     C = K + 2
+    msl = params[P_MIN_SAMPLES_LEAF]
+    min_h = params[P_MIN_HESSIAN]
+    l2 = params[P_L2]
     for missing_left in range(2 if miss[j, K + 1] > 0 else 1):
         extra = 1.0 if missing_left == 1 else 0.0
-        if simple:
-            gain = _simple_gain(acc[j, 0] + extra * miss[j, 0],
-                                acc[j, 1] + extra * miss[j, 1],
-                                acc[j, 2] + extra * miss[j, 2], node_sums[j, 0],
-                                node_sums[j, 1], node_sums[j, 2], parent_obj, params)
+        if fast:
+            hl = acc[j, K] + extra * miss[j, K]
+            nl = acc[j, K + 1] + extra * miss[j, K + 1]
+            hr = node_sums[j, K] - hl
+            nr = node_sums[j, K + 1] - nl
+            if (nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0
+                    or hr <= 0.0):
+                continue
+            square_left = 0.0
+            square_right = 0.0
+            for k in range(K):
+                gl = acc[j, k] + extra * miss[j, k]
+                gr = node_sums[j, k] - gl
+                square_left += gl * gl
+                square_right += gr * gr
+            children = square_left / (hl + l2) + square_right / (hr + l2)
+            gain = children - parent_obj
+            if not gain > RELATIVE_GAIN_EPS * children:
+                continue
         else:
             for c in range(C):
                 left[c] = acc[j, c] + extra * miss[j, c]
@@ -289,57 +320,96 @@ def find_splits_exact(order, order_rank, order_offsets, nan_rows, nan_offsets, r
         Rank of the first value of the node above the threshold (the raw
         threshold lies between the two); ``n_bins`` for "missing or not".
     """
-    n_nodes, C = node_sums.shape
-    K = C - 2
     n_features = order_offsets.shape[0] - 1
     for f in prange(n_features):
-        acc = np.zeros((n_nodes, C))
-        miss = np.zeros((n_nodes, C))
-        last_rank = np.full(n_nodes, -1, dtype=np.int64)
-        parent_obj = np.empty(n_nodes)
-        simple = np.empty(n_nodes, dtype=np.bool_)
-        left = np.empty(C)
-        right = np.empty(C)
-        cst = monotonic_cst[f]
-        for j in range(n_nodes):
-            out_gain[j, f] = -np.inf
-            out_bin[j, f] = 0
-            out_missing_left[j, f] = 0
-            simple[j] = is_simple(K, params, cst, lower[j], upper[j])
-            parent_obj[j] = node_objective(node_sums[j], K, params, lower[j], upper[j])
-        for i in range(nan_offsets[f], nan_offsets[f + 1]):
-            row = nan_rows[i]
-            j = np.int64(row_stats[row, 0])
-            if j >= 0:
-                for c in range(K + 1):
-                    miss[j, c] += row_stats[row, c + 1]
-                miss[j, K + 1] += 1.0
-        # no array views inside this loop: each would cost a reference count
-        for i in range(order_offsets[f], order_offsets[f + 1]):
-            row = order[i]
-            j = np.int64(row_stats[row, 0])
-            if j < 0:
-                continue
-            r = order_rank[i]
-            if last_rank[j] >= 0 and r != last_rank[j] and (not use_mask
-                                                            or feature_mask[j, f] == 1):
-                _consider(acc, miss, j, f, last_rank[j], r, parent_obj[j], node_sums, K,
-                          cst, params, lower[j], upper[j], simple[j], left, right,
-                          out_gain, out_bin, out_next_bin, out_missing_left, out_left_sums)
+        _scan_block_feature(f, order, order_rank, order_offsets, nan_rows, nan_offsets,
+                            row_stats, node_sums, lower, upper, n_bins_non_missing,
+                            feature_mask, use_mask, monotonic_cst, params, out_gain,
+                            out_bin, out_missing_left, out_left_sums, out_missing_count,
+                            out_next_bin)
+
+
+@serial
+def _scan_block_feature(f, order, order_rank, order_offsets, nan_rows, nan_offsets,
+                        row_stats, node_sums, lower, upper, n_bins_non_missing,
+                        feature_mask, use_mask, monotonic_cst, params, out_gain, out_bin,
+                        out_missing_left, out_left_sums, out_missing_count, out_next_bin):
+    """One feature of :func:`find_splits_exact` (kept out of the parallel
+    loop: numba's compile time grows with the size of a parallel body)."""
+    n_nodes, C = node_sums.shape
+    K = C - 2
+    acc = np.zeros((n_nodes, C))
+    miss = np.zeros((n_nodes, C))
+    last_rank = np.full(n_nodes, -1, dtype=np.int64)
+    parent_obj = np.empty(n_nodes)
+    simple = np.empty(n_nodes, dtype=np.bool_)
+    left = np.empty(C)
+    right = np.empty(C)
+    cst = monotonic_cst[f]
+    for j in range(n_nodes):
+        out_gain[j, f] = -np.inf
+        out_bin[j, f] = 0
+        out_missing_left[j, f] = 0
+        simple[j] = is_fast(params, cst, lower[j], upper[j])
+        parent_obj[j] = node_objective_once(node_sums[j], K, params, lower[j],
+                                            upper[j])
+    for i in range(nan_offsets[f], nan_offsets[f + 1]):
+        row = nan_rows[i]
+        j = np.int64(row_stats[row, 0])
+        if j >= 0:
             for c in range(K + 1):
-                acc[j, c] += row_stats[row, c + 1]
-            acc[j, K + 1] += 1.0
-            last_rank[j] = r
-        for j in range(n_nodes):
-            out_missing_count[j, f] = miss[j, K + 1]
-            if miss[j, K + 1] == 0 or last_rank[j] < 0:
-                continue
-            if use_mask and feature_mask[j, f] == 0:
-                continue
-            _consider_missing_split(acc, miss, j, f, n_bins_non_missing[f], parent_obj[j],
-                                    node_sums, K, cst, params, lower[j], upper[j], left,
-                                    right, out_gain, out_bin, out_next_bin,
-                                    out_missing_left, out_left_sums)
+                miss[j, c] += row_stats[row, c + 1]
+            miss[j, K + 1] += 1.0
+    # no array views inside this loop: each would cost a reference count
+    for i in range(order_offsets[f], order_offsets[f + 1]):
+        row = order[i]
+        j = np.int64(row_stats[row, 0])
+        if j < 0:
+            continue
+        r = order_rank[i]
+        if last_rank[j] >= 0 and r != last_rank[j] and (not use_mask
+                                                        or feature_mask[j, f] == 1):
+            _consider(acc, miss, j, f, last_rank[j], r, parent_obj[j], node_sums, K,
+                      cst, params, lower[j], upper[j], simple[j], left, right,
+                      out_gain, out_bin, out_next_bin, out_missing_left, out_left_sums)
+        for c in range(K + 1):
+            acc[j, c] += row_stats[row, c + 1]
+        acc[j, K + 1] += 1.0
+        last_rank[j] = r
+    for j in range(n_nodes):
+        out_missing_count[j, f] = miss[j, K + 1]
+        if miss[j, K + 1] == 0 or last_rank[j] < 0:
+            continue
+        if use_mask and feature_mask[j, f] == 0:
+            continue
+        _consider_missing_split(acc, miss, j, f, n_bins_non_missing[f], parent_obj[j],
+                                node_sums, K, cst, params, lower[j], upper[j], left,
+                                right, out_gain, out_bin, out_next_bin,
+                                out_missing_left, out_left_sums)
+
+
+@serial
+def _sort_by_bin(bins, m, order, counts, missing_bin):
+    """Order of ``bins[:m]`` by bin: a counting sort when bins are few
+    (histogram engine), else a sort (ranks of the exact engine)."""
+    if missing_bin < 4096:
+        for b in range(missing_bin + 1):
+            counts[b] = 0
+        for i in range(m):
+            counts[bins[i]] += 1
+        total = 0
+        for b in range(missing_bin + 1):
+            c = counts[b]
+            counts[b] = total
+            total += c
+        for i in range(m):
+            b = bins[i]
+            order[counts[b]] = i
+            counts[b] += 1
+    else:
+        sorted_order = np.argsort(bins[:m])
+        for i in range(m):
+            order[i] = sorted_order[i]
 
 
 @parallel
@@ -349,10 +419,11 @@ def find_splits_sorted(X_binned, sample_indices, starts, ends, g, h, node_sums, 
                        out_left_sums, out_missing_count, out_next_bin):
     """Best split of small nodes by sorting each node's rows on the spot.
 
-    For a node of m rows this costs O(m log m) per feature instead of
-    zeroing and scanning a whole histogram, which dominates deep trees
-    (random forests).  The candidates are the same as the histogram scan's
-    (thresholds between present bins), so results are identical.
+    For a node of m rows this costs O(m) (counting sort over bins) or
+    O(m log m) (ranks) per feature instead of zeroing and scanning a whole
+    histogram, which dominates deep trees (random forests).  The candidates
+    are the histogram scan's (thresholds between present bins), so results
+    are identical.  Parallel over nodes; scratch is allocated once per node.
 
     Parameters
     ----------
@@ -363,29 +434,58 @@ def find_splits_sorted(X_binned, sample_indices, starts, ends, g, h, node_sums, 
     h : ndarray of shape (n_samples,), float64
     other parameters and outputs : as in :func:`find_splits_exact`
     """
-    n_nodes, C = node_sums.shape
+    n_nodes = node_sums.shape[0]
+    for j in prange(n_nodes):
+        _scan_sorted_node(j, X_binned, sample_indices, starts, ends, g, h, node_sums,
+                          lower, upper, n_bins_non_missing, missing_bin, feature_mask,
+                          use_mask, monotonic_cst, params, out_gain, out_bin,
+                          out_missing_left, out_left_sums, out_missing_count, out_next_bin)
+
+
+@serial
+def _scan_sorted_node(j, X_binned, sample_indices, starts, ends, g, h, node_sums, lower,
+                      upper, n_bins_non_missing, missing_bin, feature_mask, use_mask,
+                      monotonic_cst, params, out_gain, out_bin, out_missing_left,
+                      out_left_sums, out_missing_count, out_next_bin):
+    """One node of :func:`find_splits_sorted` (a plain function keeps the
+    parallel loop small, which is what numba's compile time depends on)."""
+    C = node_sums.shape[1]
     K = C - 2
     n_features = X_binned.shape[1]
-    for job in prange(n_nodes * n_features):
-        f = job // n_nodes
-        j = job - f * n_nodes
+    counts_size = missing_bin + 1 if missing_bin < 4096 else 1
+    start = starts[j]
+    m = ends[j] - start
+    bins = np.empty(m, dtype=np.int64)
+    order = np.empty(m, dtype=np.int64)
+    counts = np.empty(counts_size, dtype=np.int64)
+    acc = np.zeros((1, C))
+    miss = np.zeros((1, C))
+    left = np.empty(C)
+    right = np.empty(C)
+    # the node's own rows of the inputs and outputs, at index 0, so the
+    # helpers of the block scan can be shared
+    sums = node_sums[j:j + 1]
+    gain_row = out_gain[j:j + 1]
+    bin_row = out_bin[j:j + 1]
+    next_row = out_next_bin[j:j + 1]
+    missing_row = out_missing_left[j:j + 1]
+    left_row = out_left_sums[j:j + 1]
+    lo = lower[j]
+    hi = upper[j]
+    for f in range(n_features):
         out_gain[j, f] = -np.inf
         out_bin[j, f] = 0
         out_missing_left[j, f] = 0
         out_missing_count[j, f] = 0.0
         if use_mask and feature_mask[j, f] == 0:
             continue
-        start = starts[j]
-        m = ends[j] - start
         column = X_binned[:, f]
-        bins = np.empty(m, dtype=np.int64)
         for i in range(m):
             bins[i] = column[sample_indices[start + i]]
-        order = np.argsort(bins, kind="mergesort")
-        acc = np.zeros((1, C))
-        miss = np.zeros((1, C))
-        left = np.empty(C)
-        right = np.empty(C)
+        _sort_by_bin(bins, m, order, counts, missing_bin)
+        for c in range(C):
+            acc[0, c] = 0.0
+            miss[0, c] = 0.0
         n_present = m
         while n_present > 0 and bins[order[n_present - 1]] == missing_bin:
             n_present -= 1
@@ -397,22 +497,15 @@ def find_splits_sorted(X_binned, sample_indices, starts, ends, g, h, node_sums, 
             miss[0, K + 1] += 1.0
         out_missing_count[j, f] = miss[0, K + 1]
         cst = monotonic_cst[f]
-        parent_obj = node_objective(node_sums[j], K, params, lower[j], upper[j])
-        simple = is_simple(K, params, cst, lower[j], upper[j])
-        # the node's own sums, shifted to index 0 so the helpers can be shared
-        sums = node_sums[j:j + 1]
-        gain_row = out_gain[j:j + 1]
-        bin_row = out_bin[j:j + 1]
-        next_row = out_next_bin[j:j + 1]
-        missing_row = out_missing_left[j:j + 1]
-        left_row = out_left_sums[j:j + 1]
+        parent_obj = node_objective_once(node_sums[j], K, params, lo, hi)
+        simple = is_fast(params, cst, lo, hi)
         previous = -1
         for i in range(n_present):
             row = sample_indices[start + order[i]]
             b = bins[order[i]]
             if previous >= 0 and b != previous:
-                _consider(acc, miss, 0, f, previous, b, parent_obj, sums, K, cst, params,
-                          lower[j], upper[j], simple, left, right, gain_row, bin_row,
+                _consider(acc, miss, 0, f, previous, b, parent_obj, sums, K, cst,
+                          params, lo, hi, simple, left, right, gain_row, bin_row,
                           next_row, missing_row, left_row)
             for k in range(K):
                 acc[0, k] += g[row, k]
@@ -421,7 +514,7 @@ def find_splits_sorted(X_binned, sample_indices, starts, ends, g, h, node_sums, 
             previous = b
         if miss[0, K + 1] > 0 and previous >= 0:
             _consider_missing_split(acc, miss, 0, f, n_bins_non_missing[f], parent_obj,
-                                    sums, K, cst, params, lower[j], upper[j], left, right,
+                                    sums, K, cst, params, lo, hi, left, right,
                                     gain_row, bin_row, next_row, missing_row, left_row)
 
 

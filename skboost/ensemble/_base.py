@@ -9,7 +9,7 @@ from .._grower import TreeGrower
 from .._presort import ColumnBlocks, ExactSplitter
 
 
-def validate_fit_data(estimator, X, y, sample_weight, y_numeric):
+def validate_fit_data(estimator, X, y, sample_weight, y_numeric, multi_output=False):
     """Validate training data; NaN allowed in X, inf nowhere.
 
     Returns
@@ -21,7 +21,7 @@ def validate_fit_data(estimator, X, y, sample_weight, y_numeric):
     """
     X, y = validate_data(estimator, X, y, dtype=X_DTYPE, order="C",
                          ensure_all_finite="allow-nan", y_numeric=y_numeric,
-                         ensure_min_samples=1)
+                         multi_output=multi_output, ensure_min_samples=1)
     sample_weight = check_sample_weight(sample_weight, X)
     return X, y, sample_weight
 

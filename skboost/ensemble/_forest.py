@@ -1,0 +1,670 @@
+"""RandomForestClassifier and RandomForestRegressor on the shared engine.
+
+Drop-in replacements for scikit-learn's forests.  Bootstrap samples are
+integer weights on the rows (X is binned or presorted once per fit, never
+copied per tree); class counts are K gradient channels ``-w*onehot(y)`` with
+``h = w``, so the engine's Newton gain is the Gini decrease and its leaf
+values are the class proportions.
+"""
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .._dtypes import INDEX_DTYPE, MAX_BINS
+from .._grower import GrowerParams
+from .._kernels.criterion import ENTROPY, NEWTON, POISSON
+from .._losses import weighted_percentile
+from .._tree import Forest, LEAF
+from ._base import (allow_nan_tags, estimator_threads, make_grower, release_training_data,
+                    validate_fit_data, validate_predict_data)
+
+MAX_INT = np.iinfo(np.int32).max
+
+_CRITERIA = {"gini": NEWTON, "entropy": ENTROPY, "log_loss": ENTROPY,
+             "squared_error": NEWTON, "friedman_mse": NEWTON, "poisson": POISSON,
+             "absolute_error": NEWTON}
+
+
+class ForestTree:
+    """One tree of a fitted forest, with scikit-learn's per-tree methods.
+
+    Attributes
+    ----------
+    tree_ : skboost._tree.Tree
+        Flat node arrays (``feature``, ``threshold``, ``left``, ``right``,
+        ``value``, ``cover``, ``n_samples``, ...).
+    """
+
+    def __init__(self, tree, forest_estimator):
+        self.tree_ = tree
+        self._owner = forest_estimator
+
+    def get_depth(self):
+        return self.tree_.get_depth()
+
+    def get_n_leaves(self):
+        return self.tree_.get_n_leaves()
+
+    def apply(self, X):
+        """Leaf index of every row, ndarray of shape (n_samples,)."""
+        X = validate_predict_data(self._owner, X)
+        forest = Forest(self.tree_.value.shape[1])
+        forest.append(self.tree_)
+        return forest.apply(X)[:, 0]
+
+    def _values(self, X):
+        X = validate_predict_data(self._owner, X)
+        return self.tree_.predict(X)
+
+    def predict(self, X):
+        return self._owner._values_to_prediction(self._values(X))
+
+    def predict_proba(self, X):
+        return self._owner._values_to_proba(self._values(X))
+
+
+class BaseForest(BaseEstimator):
+    """Shared fit/predict machinery of the two forests."""
+
+    _parameter_constraints = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), None],
+        "min_samples_split": [Interval(Integral, 2, None, closed="left"),
+                              Interval(Real, 0.0, 1.0, closed="right")],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left"),
+                             Interval(Real, 0.0, 1.0, closed="neither")],
+        "min_weight_fraction_leaf": [Interval(Real, 0.0, 0.5, closed="both")],
+        "max_features": [Interval(Integral, 1, None, closed="left"),
+                         Interval(Real, 0.0, 1.0, closed="right"),
+                         StrOptions({"sqrt", "log2"}), None],
+        "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
+        "min_impurity_decrease": [Interval(Real, 0.0, None, closed="left")],
+        "bootstrap": ["boolean"],
+        "oob_score": ["boolean", callable],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "ccp_alpha": [Interval(Real, 0.0, None, closed="left")],
+        "max_samples": [None, Interval(Real, 0.0, 1.0, closed="right"),
+                        Interval(Integral, 1, None, closed="left")],
+        "monotonic_cst": ["array-like", None],
+        "split_method": [StrOptions({"hist", "exact"})],
+        "max_bins": [Interval(Integral, 2, MAX_BINS, closed="both")],
+    }
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None):
+        """Build a forest of trees from the training set (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing value (supported natively).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
+                                                y_numeric=not is_classifier(self),
+                                                multi_output=True)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        self.n_outputs_ = y.shape[1]
+        targets = self._encode_targets(y, sample_weight)
+        if self.oob_score and not self.bootstrap:
+            raise ValueError("Out of bag estimation only available if bootstrap=True")
+        n_samples = X.shape[0]
+        n_bootstrap = self._n_bootstrap(n_samples)
+        self._check_monotonic_cst(X.shape[1])
+        self._max_features_count(X.shape[1])
+        if not self.warm_start or not hasattr(self, "_forest"):
+            self._forest = Forest(targets.shape[1])
+            self._seeds = []
+            self._rng = check_random_state(self.random_state)
+        n_more = self.n_estimators - len(self._forest)
+        if n_more < 0:
+            raise ValueError(f"n_estimators={self.n_estimators} must be larger or equal to "
+                             f"len(estimators_)={len(self._forest)} when warm_start==True")
+        if n_more == 0:
+            return self
+        seeds = self._rng.randint(MAX_INT, size=n_more)
+        with estimator_threads(self):
+            self._grow_trees(X, y, targets, sample_weight, seeds, n_bootstrap)
+            if self.oob_score:
+                self._compute_oob(X, y, n_bootstrap)
+        return self
+
+    def _n_bootstrap(self, n_samples):
+        if not self.bootstrap or self.max_samples is None:
+            return n_samples
+        if isinstance(self.max_samples, Integral):
+            if self.max_samples > n_samples:
+                raise ValueError(f"max_samples={self.max_samples} must be <= n_samples="
+                                 f"{n_samples}.")
+            return int(self.max_samples)
+        return max(round(n_samples * self.max_samples), 1)
+
+    def _max_features_count(self, n_features):
+        mf = self.max_features
+        if mf == "sqrt":
+            value = max(1, int(np.sqrt(n_features)))
+        elif mf == "log2":
+            value = max(1, int(np.log2(n_features)))
+        elif mf is None:
+            value = n_features
+        elif isinstance(mf, Integral):
+            if mf > n_features:
+                raise ValueError(f"max_features={mf} is larger than the number of "
+                                 f"features ({n_features}).")
+            value = int(mf)
+        else:
+            value = max(1, int(mf * n_features))
+        self._max_features = value
+
+    def _check_monotonic_cst(self, n_features):
+        self._monotonic = None
+        if self.monotonic_cst is None:
+            return
+        cst = np.asarray(self.monotonic_cst)
+        if cst.shape != (n_features,):
+            raise ValueError(f"monotonic_cst has shape {cst.shape} but the input data "
+                             f"has {n_features} features.")
+        if not np.isin(cst, [-1, 0, 1]).all():
+            raise ValueError("monotonic_cst must contain only -1, 0 or 1.")
+        if self.n_outputs_ > 1:
+            raise ValueError("Monotonicity constraints are not supported with "
+                             "multiple outputs.")
+        if is_classifier(self) and self.n_classes_[0] > 2:
+            raise ValueError("Monotonicity constraints are not supported with "
+                             "multiclass classification.")
+        if self.criterion not in ("gini", "squared_error", "friedman_mse"):
+            raise ValueError(f"Monotonicity constraints are not supported with "
+                             f"criterion='{self.criterion}'; use 'gini' or "
+                             "'squared_error'.")
+        self._monotonic = cst.astype(np.int8)
+
+    def _grower_params(self, n_samples):
+        def count(value):
+            if isinstance(value, Integral):
+                return int(value)
+            return int(np.ceil(value * n_samples))
+
+        return GrowerParams(
+            max_depth=self.max_depth, max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_split=max(2, count(self.min_samples_split)),
+            min_samples_leaf=max(1, count(self.min_samples_leaf)),
+            min_impurity_decrease=self.min_impurity_decrease * self._impurity_scale,
+            monotonic_cst=self._monotonic,
+            max_features=self._max_features if self._max_features < self.n_features_in_
+            else None,
+            criterion=_CRITERIA[self.criterion])
+
+    def _bootstrap_counts(self, seed, n_samples, n_bootstrap):
+        """Times each row is drawn for the tree seeded by ``seed``."""
+        if not self.bootstrap:
+            return np.ones(n_samples)
+        indices = np.random.RandomState(seed).randint(0, n_samples, n_bootstrap)
+        return np.bincount(indices, minlength=n_samples).astype(np.float64)
+
+    def _grow_trees(self, X, y, targets, sample_weight, seeds, n_bootstrap):
+        n_samples = X.shape[0]
+        params = self._grower_params(n_samples)
+        grower = make_grower(self.split_method, X, sample_weight, targets.shape[1], params,
+                             self.max_bins, int(seeds[0]))
+        self._bin_mapper = grower.bin_mapper
+        for index, seed in enumerate(seeds):
+            counts = self._bootstrap_counts(seed, n_samples, n_bootstrap)
+            weight = sample_weight * counts * self._tree_class_weight(y, counts)
+            grower.set_min_hessian(self.min_weight_fraction_leaf * weight.sum())
+            g = np.ascontiguousarray(-weight[:, np.newaxis] * targets)
+            rows = np.flatnonzero(weight > 0).astype(INDEX_DTYPE)
+            grown = grower.grow(g, weight, rows, np.random.RandomState(seed))
+            if self.ccp_alpha > 0:
+                grown.prune(self._node_risk(grown, y, weight), self.ccp_alpha)
+            self._set_leaf_values(grown, y, weight)
+            self._forest.append(grown.tree, 0)
+            self._seeds.append(int(seed))
+            if self.verbose > 1:
+                print(f"building tree {len(self._forest)} of {self.n_estimators}")
+        release_training_data(self._bin_mapper)
+
+    def _tree_class_weight(self, y, counts):
+        return 1.0
+
+    def _set_leaf_values(self, grown, y, weight):
+        """Leaves keep the engine's values (means / class proportions)."""
+
+    def _node_risk(self, grown, y, weight):
+        """R(t): each node's weighted impurity over the root weight."""
+        tree = grown.tree
+        cover = tree.cover
+        if is_classifier(self):
+            p = np.clip(tree.value, 0.0, None)
+            if self.criterion == "gini":
+                impurity = 1.0 - (p * p).sum(axis=1) / self.n_outputs_
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    impurity = -np.nansum(np.where(p > 0, p * np.log2(p), 0.0),
+                                          axis=1) / self.n_outputs_
+            return impurity * cover / cover[0]
+        si = grown.sample_indices
+        starts, ends = grown.node_starts, grown.node_ends
+        rows = si[:ends[0]]
+        w = weight[rows]
+        total = np.zeros(starts.size)
+        for k in range(self.n_outputs_):
+            r = y[rows, k]
+            if self.criterion == "poisson":
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ylogy = np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), 0.0)
+                c1 = np.concatenate([[0.0], np.cumsum(w * ylogy)])
+                c2 = np.concatenate([[0.0], np.cumsum(w * r)])
+                s, s_y = c1[ends] - c1[starts], c2[ends] - c2[starts]
+                mean = s_y / cover
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    total += s - np.where(mean > 0, s_y * np.log(mean), 0.0)
+            else:
+                c2 = np.concatenate([[0.0], np.cumsum(w * r * r)])
+                c1 = np.concatenate([[0.0], np.cumsum(w * r)])
+                s2, s1 = c2[ends] - c2[starts], c1[ends] - c1[starts]
+                total += s2 - s1 * s1 / cover
+        return np.maximum(total, 0.0) / self.n_outputs_ / cover[0]
+
+    # ---------------------------------------------------------------- OOB
+    def _compute_oob(self, X, y, n_bootstrap):
+        n_samples = X.shape[0]
+        width = self._forest.trees[0].value.shape[1]
+        sums = np.zeros((n_samples, width))
+        n_oob = np.zeros(n_samples)
+        for tree, seed in zip(self._forest.trees, self._seeds):
+            oob = self._bootstrap_counts(seed, n_samples, n_bootstrap) == 0
+            if not oob.any():
+                continue
+            sums[oob] += tree.predict(X[oob])
+            n_oob[oob] += 1
+        if np.any(n_oob == 0):
+            import warnings
+            warnings.warn("Some inputs do not have OOB scores. This probably means too "
+                          "few trees were used to compute any reliable OOB estimates.",
+                          UserWarning)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = sums / n_oob[:, np.newaxis]
+        self._set_oob(mean, y, n_oob > 0)
+
+    # ------------------------------------------------------------ predict
+    def _mean_values(self, X):
+        X = validate_predict_data(self, X)
+        out = np.zeros((X.shape[0], self._forest.trees[0].value.shape[1]))
+        with estimator_threads(self):
+            self._forest.add_raw(X, out)
+        return out / len(self._forest)
+
+    def apply(self, X):
+        """Leaf index of every row in every tree, shape (n_samples, n_estimators)."""
+        X = validate_predict_data(self, X)
+        with estimator_threads(self):
+            return self._forest.apply(X).astype(np.int64)
+
+    def decision_path(self, X):
+        """Nodes visited by every row.
+
+        Returns
+        -------
+        indicator : sparse matrix of shape (n_samples, n_nodes)
+            Row ``i``, column ``n_nodes_ptr[t] + node`` is 1 when row ``i``
+            passes through ``node`` of tree ``t``.
+        n_nodes_ptr : ndarray of shape (n_estimators + 1,)
+        """
+        leaves = self.apply(X)
+        counts = [tree.node_count for tree in self._forest.trees]
+        ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        columns = []
+        for t, tree in enumerate(self._forest.trees):
+            paths = _root_paths(tree)
+            columns.append([paths[leaf] + ptr[t] for leaf in leaves[:, t]])
+        indices, indptr = [], [0]
+        for i in range(leaves.shape[0]):
+            row = np.concatenate([columns[t][i] for t in range(len(columns))])
+            indices.append(row)
+            indptr.append(indptr[-1] + row.size)
+        indicator = sparse.csr_matrix(
+            (np.ones(indptr[-1], dtype=np.int64), np.concatenate(indices), indptr),
+            shape=(leaves.shape[0], ptr[-1]))
+        return indicator, ptr
+
+    # ----------------------------------------------------------- attributes
+    @property
+    def estimators_(self):
+        check_is_fitted(self, "_forest")
+        return [ForestTree(tree, self) for tree in self._forest.trees]
+
+    @property
+    def estimators_samples_(self):
+        """Indices of the rows drawn for each tree (with repeats)."""
+        check_is_fitted(self, "_forest")
+        n = self._n_samples_fit
+        n_bootstrap = self._n_bootstrap(n)
+        if not self.bootstrap:
+            return [np.arange(n) for _ in self._seeds]
+        return [np.random.RandomState(s).randint(0, n, n_bootstrap) for s in self._seeds]
+
+    @property
+    def feature_importances_(self):
+        """Mean over trees of each tree's normalised impurity decrease."""
+        check_is_fitted(self, "_forest")
+        total = np.zeros(self.n_features_in_)
+        for tree in self._forest.trees:
+            imp = tree.impurity_importances(self.n_features_in_)
+            if imp.sum() > 0:
+                total += imp / imp.sum()
+        if total.sum() == 0:
+            return total
+        return total / total.sum()
+
+    def __sklearn_tags__(self):
+        tags = allow_nan_tags(super().__sklearn_tags__())
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _root_paths(tree):
+    """For every node, the nodes on the path from the root to it."""
+    paths = {0: np.array([0], dtype=np.int64)}
+    for node in range(tree.node_count):
+        if tree.left[node] != LEAF:
+            for child in (tree.left[node], tree.right[node]):
+                paths[child] = np.append(paths[node], child)
+    return paths
+
+
+class RandomForestClassifier(ClassifierMixin, BaseForest):
+    """A random forest classifier on skboost's shared engine.
+
+    Same parameters as :class:`sklearn.ensemble.RandomForestClassifier`
+    plus ``split_method`` ('hist' default, 'exact') and ``max_bins``.
+    Missing values (NaN) in X are supported; labels may be any hashable
+    values; y may have several outputs.
+
+    Parameters
+    ----------
+    n_estimators : int, default=100
+    criterion : {'gini', 'entropy', 'log_loss'}, default='gini'
+    max_depth : int or None, default=None
+    min_samples_split : int or float, default=2
+    min_samples_leaf : int or float, default=1
+    min_weight_fraction_leaf : float, default=0.0
+    max_features : {'sqrt', 'log2'}, int, float or None, default='sqrt'
+        Features drawn anew at every node.
+    max_leaf_nodes : int or None, default=None
+    min_impurity_decrease : float, default=0.0
+    bootstrap : bool, default=True
+    oob_score : bool or callable, default=False
+    n_jobs : int or None, default=None
+        Threads of the engine's kernels (None: every CPU available).
+    random_state : int, RandomState or None, default=None
+    verbose : int, default=0
+    warm_start : bool, default=False
+    class_weight : {'balanced', 'balanced_subsample'}, dict, list of dict or None
+    ccp_alpha : float, default=0.0
+    max_samples : int, float or None, default=None
+    monotonic_cst : array-like of int of shape (n_features,), default=None
+        Binary single-output problems with criterion 'gini' only.
+    split_method : {'hist', 'exact'}, default='hist'
+    max_bins : int, default=255
+
+    Attributes
+    ----------
+    estimators_ : list of ForestTree
+    estimators_samples_ : list of ndarray
+    classes_ : ndarray of shape (n_classes,) or list of such arrays
+    n_classes_ : int or list of int
+    n_outputs_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    feature_importances_ : ndarray of shape (n_features,)
+    oob_score_ : float
+    oob_decision_function_ : ndarray of shape (n_samples, n_classes)
+    """
+
+    _parameter_constraints = {
+        **BaseForest._parameter_constraints,
+        "criterion": [StrOptions({"gini", "entropy", "log_loss"})],
+        "class_weight": [StrOptions({"balanced", "balanced_subsample"}), dict, list, None],
+    }
+
+    def __init__(self, n_estimators=100, *, criterion="gini", max_depth=None,
+                 min_samples_split=2, min_samples_leaf=1, min_weight_fraction_leaf=0.0,
+                 max_features="sqrt", max_leaf_nodes=None, min_impurity_decrease=0.0,
+                 bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
+                 verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0,
+                 max_samples=None, monotonic_cst=None, split_method="hist", max_bins=255):
+        self.n_estimators = n_estimators
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.bootstrap = bootstrap
+        self.oob_score = oob_score
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.class_weight = class_weight
+        self.ccp_alpha = ccp_alpha
+        self.max_samples = max_samples
+        self.monotonic_cst = monotonic_cst
+        self.split_method = split_method
+        self.max_bins = max_bins
+
+    def _encode_targets(self, y, sample_weight):
+        check_classification_targets(y)
+        classes, encoded = [], np.empty(y.shape, dtype=np.int64)
+        for k in range(y.shape[1]):
+            c, encoded[:, k] = np.unique(y[:, k], return_inverse=True)
+            classes.append(c)
+        if hasattr(self, "_forest") and self.warm_start and len(self._forest):
+            if len(classes) != len(self._classes) or any(
+                    not np.array_equal(a, b) for a, b in zip(classes, self._classes)):
+                raise ValueError("warm_start fit got different classes than the "
+                                 "previous fit.")
+        self._classes = classes
+        self._y_encoded = encoded
+        self._n_samples_fit = y.shape[0]
+        if self.class_weight is not None and self.class_weight != "balanced_subsample":
+            sample_weight *= compute_sample_weight(self.class_weight, y)
+        # a single output with two classes and a monotonic constraint uses one
+        # channel (the proportion of the second class): Gini gains are then
+        # exactly half those of two channels, and the bounds apply to it
+        self._one_channel = (self.monotonic_cst is not None and y.shape[1] == 1
+                             and classes[0].size == 2)
+        self._impurity_scale = 2.0 if self._one_channel else float(y.shape[1])
+        if self._one_channel:
+            return np.ascontiguousarray((encoded[:, 0] == 1).astype(np.float64)[:, None])
+        onehot = [np.eye(c.size)[encoded[:, k]] for k, c in enumerate(classes)]
+        return np.ascontiguousarray(np.hstack(onehot))
+
+    @property
+    def classes_(self):
+        check_is_fitted(self, "_classes")
+        return self._classes[0] if self.n_outputs_ == 1 else self._classes
+
+    @property
+    def n_classes_(self):
+        check_is_fitted(self, "_classes")
+        sizes = [c.size for c in self._classes]
+        return sizes[0] if self.n_outputs_ == 1 else sizes
+
+    def _tree_class_weight(self, y, counts):
+        if self.class_weight != "balanced_subsample":
+            return 1.0
+        indices = np.repeat(np.arange(counts.size), counts.astype(np.int64))
+        return compute_sample_weight("balanced", y, indices=indices)
+
+    def _split_outputs(self, values):
+        """Per-output class proportions from the concatenated channels."""
+        if self._one_channel:
+            p = np.clip(values[:, 0], 0.0, 1.0)
+            return [np.column_stack([1.0 - p, p])]
+        out, start = [], 0
+        for c in self._classes:
+            part = values[:, start:start + c.size]
+            total = part.sum(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append(np.where(total > 0, part / np.where(total > 0, total, 1), 0.0))
+            start += c.size
+        return out
+
+    def _values_to_proba(self, values):
+        probas = self._split_outputs(values)
+        return probas[0] if self.n_outputs_ == 1 else probas
+
+    def _values_to_prediction(self, values):
+        probas = self._split_outputs(values)
+        labels = [c[np.argmax(p, axis=1)] for c, p in zip(self._classes, probas)]
+        return labels[0] if self.n_outputs_ == 1 else np.column_stack(labels)
+
+    def predict_proba(self, X):
+        """Mean of the trees' class proportions.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or a list of such arrays
+        (one per output).
+        """
+        return self._values_to_proba(self._mean_values(X))
+
+    def predict_log_proba(self, X):
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            if self.n_outputs_ == 1:
+                return np.log(proba)
+            return [np.log(p) for p in proba]
+
+    def predict(self, X):
+        """Class with the highest mean probability, shape (n_samples,) or
+        (n_samples, n_outputs)."""
+        return self._values_to_prediction(self._mean_values(X))
+
+    def _set_oob(self, mean, y, has_oob):
+        probas = self._split_outputs(np.nan_to_num(mean))
+        decision = [np.where(has_oob[:, None], p, np.nan) for p in probas]
+        self.oob_decision_function_ = (decision[0] if self.n_outputs_ == 1
+                                       else np.stack(decision, axis=2))
+        pred = np.column_stack([c[np.argmax(p, axis=1)]
+                                for c, p in zip(self._classes, probas)])
+        if callable(self.oob_score):
+            self.oob_score_ = self.oob_score(y if self.n_outputs_ > 1 else y[:, 0],
+                                             pred if self.n_outputs_ > 1 else pred[:, 0])
+        else:
+            self.oob_score_ = float(np.mean([accuracy_score(y[:, k], pred[:, k])
+                                             for k in range(self.n_outputs_)]))
+
+
+class RandomForestRegressor(RegressorMixin, BaseForest):
+    """A random forest regressor on skboost's shared engine.
+
+    Same parameters as :class:`sklearn.ensemble.RandomForestRegressor`
+    plus ``split_method`` ('hist' default, 'exact') and ``max_bins``.
+    Missing values (NaN) in X are supported; y may have several outputs.
+
+    Parameters
+    ----------
+    criterion : {'squared_error', 'friedman_mse', 'poisson', 'absolute_error'}
+        'absolute_error' grows the tree on the squared error and sets each
+        leaf to the weighted median of its targets (see the docs).
+    max_features : {'sqrt', 'log2'}, int, float or None, default=1.0
+    (others as :class:`RandomForestClassifier`, without class_weight)
+
+    Attributes
+    ----------
+    oob_prediction_ : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    (others as :class:`RandomForestClassifier`, without classes)
+    """
+
+    _parameter_constraints = {
+        **BaseForest._parameter_constraints,
+        "criterion": [StrOptions({"squared_error", "friedman_mse", "poisson",
+                                  "absolute_error"})],
+    }
+
+    def __init__(self, n_estimators=100, *, criterion="squared_error", max_depth=None,
+                 min_samples_split=2, min_samples_leaf=1, min_weight_fraction_leaf=0.0,
+                 max_features=1.0, max_leaf_nodes=None, min_impurity_decrease=0.0,
+                 bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
+                 verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None,
+                 monotonic_cst=None, split_method="hist", max_bins=255):
+        self.n_estimators = n_estimators
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.bootstrap = bootstrap
+        self.oob_score = oob_score
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.ccp_alpha = ccp_alpha
+        self.max_samples = max_samples
+        self.monotonic_cst = monotonic_cst
+        self.split_method = split_method
+        self.max_bins = max_bins
+
+    def _encode_targets(self, y, sample_weight):
+        y = np.asarray(y, dtype=np.float64)
+        if self.criterion == "poisson":
+            if np.any(y < 0):
+                raise ValueError("Some value(s) of y are negative which is not allowed "
+                                 "for Poisson regression.")
+            if np.any(np.sum(y, axis=0) <= 0):
+                raise ValueError("Sum of y is not strictly positive which is necessary "
+                                 "for Poisson regression.")
+        self._n_samples_fit = y.shape[0]
+        self._impurity_scale = float(y.shape[1])
+        return np.ascontiguousarray(y)
+
+    def _set_leaf_values(self, grown, y, weight):
+        if self.criterion != "absolute_error":
+            return
+        tree = grown.tree
+        for leaf, start, end in zip(grown.leaves, grown.leaf_starts, grown.leaf_ends):
+            rows = grown.sample_indices[start:end]
+            for k in range(self.n_outputs_):
+                tree.value[leaf, k] = weighted_percentile(y[rows, k], weight[rows], 50.0)
+
+    def _values_to_prediction(self, values):
+        return values[:, 0] if self.n_outputs_ == 1 else values
+
+    def predict(self, X):
+        """Mean of the trees' predictions, shape (n_samples,) or (n_samples, n_outputs)."""
+        return self._values_to_prediction(self._mean_values(X))
+
+    def _set_oob(self, mean, y, has_oob):
+        pred = np.where(has_oob[:, None], mean, np.nan)
+        self.oob_prediction_ = pred[:, 0] if self.n_outputs_ == 1 else pred
+        usable = has_oob
+        if callable(self.oob_score):
+            self.oob_score_ = self.oob_score(y[usable].squeeze(), pred[usable].squeeze())
+        else:
+            self.oob_score_ = float(r2_score(y[usable], pred[usable]))
