@@ -1,4 +1,5 @@
 """skboost: tree ensembles with the scikit-learn API on one numba engine."""
+from . import _config  # noqa: F401  (sets the OpenMP wait policy first)
 from .ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
                        RandomForestClassifier, RandomForestRegressor)
 
