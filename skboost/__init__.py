@@ -1,9 +1,11 @@
 """skboost: tree ensembles with the scikit-learn API on one numba engine."""
 from . import _config  # noqa: F401  (sets the OpenMP wait policy first)
-from .ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
-                       RandomForestClassifier, RandomForestRegressor)
+from .ensemble import (AdaBoostClassifier, AdaBoostRegressor, GradientBoostingClassifier,
+                       GradientBoostingRegressor, RandomForestClassifier,
+                       RandomForestRegressor)
 
 __version__ = "0.1.0"
 
-__all__ = ["GradientBoostingClassifier", "GradientBoostingRegressor",
-           "RandomForestClassifier", "RandomForestRegressor", "__version__"]
+__all__ = ["AdaBoostClassifier", "AdaBoostRegressor", "GradientBoostingClassifier",
+           "GradientBoostingRegressor", "RandomForestClassifier", "RandomForestRegressor",
+           "__version__"]

@@ -139,8 +139,8 @@ class ExactSplitter:
         else:
             result = self._scan_blocks(nodes)
         gain, feature, best_bin, missing, left_sums, next_bins = result
-        gr.record_splits(nodes, gain, feature, best_bin, missing, left_sums,
-                         self._thresholds(feature, best_bin, next_bins, gain))
+        thresholds = self._thresholds(feature, best_bin, next_bins, gain)
+        gr.record_splits(nodes, gain, feature, best_bin, missing, left_sums, thresholds)
 
     def _scan_blocks(self, nodes):
         gr, b = self.grower, self.blocks
@@ -169,7 +169,13 @@ class ExactSplitter:
 
     def _thresholds(self, feature, best_bin, next_bins, gain):
         """Raw thresholds midway between the two values around each split
-        *within the node* (not the global neighbours), as scikit-learn."""
+        *within the node* (not the global neighbours), as scikit-learn.
+
+        ``best_bin`` is moved up to the largest rank whose value is still
+        below the threshold, so that rows outside the tree (out-of-bag, zero
+        weight) take the same side on ranks as on raw values; the node's own
+        rows have no rank in between and are partitioned as before.
+        """
         thresholds = np.full(feature.size, np.inf)
         for j in np.nonzero(np.isfinite(gain))[0]:
             f, lo = feature[j], best_bin[j]
@@ -177,4 +183,5 @@ class ExactSplitter:
             values = self.blocks.values_[f]
             if hi < values.size:
                 thresholds[j] = midpoint_thresholds(values[lo], values[hi])
+                best_bin[j] = np.searchsorted(values, thresholds[j], side="right") - 1
         return thresholds

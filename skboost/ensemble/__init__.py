@@ -1,6 +1,7 @@
 """Estimator families: thin shells over the shared engine."""
+from ._adaboost import AdaBoostClassifier, AdaBoostRegressor
 from ._forest import RandomForestClassifier, RandomForestRegressor
 from ._gbdt import GradientBoostingClassifier, GradientBoostingRegressor
 
-__all__ = ["GradientBoostingClassifier", "GradientBoostingRegressor",
-           "RandomForestClassifier", "RandomForestRegressor"]
+__all__ = ["AdaBoostClassifier", "AdaBoostRegressor", "GradientBoostingClassifier",
+           "GradientBoostingRegressor", "RandomForestClassifier", "RandomForestRegressor"]

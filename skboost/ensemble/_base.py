@@ -7,6 +7,48 @@ from .._config import resolve_n_threads, threads
 from .._dtypes import X_DTYPE
 from .._grower import TreeGrower
 from .._presort import ColumnBlocks, ExactSplitter
+from .._tree import Forest
+
+
+class EngineTree:
+    """One tree of a fitted ensemble, with scikit-learn's per-tree methods.
+
+    Predictions are turned into labels or targets by the owning estimator
+    (``_values_to_prediction`` / ``_values_to_proba``).
+
+    Attributes
+    ----------
+    tree_ : skboost._tree.Tree
+        Flat node arrays (``feature``, ``threshold``, ``left``, ``right``,
+        ``value``, ``cover``, ``n_samples``, ...).
+    """
+
+    def __init__(self, tree, forest_estimator):
+        self.tree_ = tree
+        self._owner = forest_estimator
+
+    def get_depth(self):
+        return self.tree_.get_depth()
+
+    def get_n_leaves(self):
+        return self.tree_.get_n_leaves()
+
+    def apply(self, X):
+        """Leaf index of every row, ndarray of shape (n_samples,)."""
+        X = validate_predict_data(self._owner, X)
+        forest = Forest(self.tree_.value.shape[1])
+        forest.append(self.tree_)
+        return forest.apply(X)[:, 0]
+
+    def _values(self, X):
+        X = validate_predict_data(self._owner, X)
+        return self.tree_.predict(X)
+
+    def predict(self, X):
+        return self._owner._values_to_prediction(self._values(X))
+
+    def predict_proba(self, X):
+        return self._owner._values_to_proba(self._values(X))
 
 
 def validate_fit_data(estimator, X, y, sample_weight, y_numeric, multi_output=False):

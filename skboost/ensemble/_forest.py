@@ -22,53 +22,15 @@ from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._grower import GrowerParams
 from .._kernels.criterion import ENTROPY, NEWTON, POISSON
 from .._losses import weighted_percentile
-from .._tree import Forest, LEAF
-from ._base import (allow_nan_tags, estimator_threads, make_grower, release_training_data,
-                    validate_fit_data, validate_predict_data)
+from .._tree import LEAF, Forest
+from ._base import (EngineTree, allow_nan_tags, estimator_threads, make_grower,
+                    release_training_data, validate_fit_data, validate_predict_data)
 
 MAX_INT = np.iinfo(np.int32).max
 
 _CRITERIA = {"gini": NEWTON, "entropy": ENTROPY, "log_loss": ENTROPY,
              "squared_error": NEWTON, "friedman_mse": NEWTON, "poisson": POISSON,
              "absolute_error": NEWTON}
-
-
-class ForestTree:
-    """One tree of a fitted forest, with scikit-learn's per-tree methods.
-
-    Attributes
-    ----------
-    tree_ : skboost._tree.Tree
-        Flat node arrays (``feature``, ``threshold``, ``left``, ``right``,
-        ``value``, ``cover``, ``n_samples``, ...).
-    """
-
-    def __init__(self, tree, forest_estimator):
-        self.tree_ = tree
-        self._owner = forest_estimator
-
-    def get_depth(self):
-        return self.tree_.get_depth()
-
-    def get_n_leaves(self):
-        return self.tree_.get_n_leaves()
-
-    def apply(self, X):
-        """Leaf index of every row, ndarray of shape (n_samples,)."""
-        X = validate_predict_data(self._owner, X)
-        forest = Forest(self.tree_.value.shape[1])
-        forest.append(self.tree_)
-        return forest.apply(X)[:, 0]
-
-    def _values(self, X):
-        X = validate_predict_data(self._owner, X)
-        return self.tree_.predict(X)
-
-    def predict(self, X):
-        return self._owner._values_to_prediction(self._values(X))
-
-    def predict_proba(self, X):
-        return self._owner._values_to_proba(self._values(X))
 
 
 class BaseForest(BaseEstimator):
@@ -349,7 +311,7 @@ class BaseForest(BaseEstimator):
     @property
     def estimators_(self):
         check_is_fitted(self, "_forest")
-        return [ForestTree(tree, self) for tree in self._forest.trees]
+        return [EngineTree(tree, self) for tree in self._forest.trees]
 
     @property
     def estimators_samples_(self):
@@ -427,7 +389,7 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
 
     Attributes
     ----------
-    estimators_ : list of ForestTree
+    estimators_ : list of EngineTree
     estimators_samples_ : list of ndarray
     classes_ : ndarray of shape (n_classes,) or list of such arrays
     n_classes_ : int or list of int
