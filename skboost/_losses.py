@@ -14,7 +14,7 @@ from ._kernels import losses as K_
 EPS = np.finfo(np.float64).eps
 
 
-def weighted_percentile(values, weights, percentile):
+def weighted_percentile(values, weights, percentile, average=False):
     """Weighted percentile, "inverted CDF" rule (the smallest value whose
     cumulative weight reaches ``percentile`` % of the total).
 
@@ -22,16 +22,25 @@ def weighted_percentile(values, weights, percentile):
     ----------
     values, weights : ndarray of shape (n,), float64
     percentile : float in [0, 100]
+    average : bool, default=False
+        When the cumulative weight reaches the target exactly, average the
+        value with the next one (the usual median of an even count).
 
     Returns
     -------
     float
     """
     order = np.argsort(values, kind="stable")
+    sorted_values = values[order]
     cdf = np.cumsum(weights[order])
     target = percentile / 100.0 * cdf[-1]
     index = min(int(np.searchsorted(cdf, target, side="left")), values.size - 1)
-    return float(values[order][index])
+    if average and index + 1 < values.size and cdf[index] == target:
+        following = index + 1 + int(np.searchsorted(cdf[index + 1:], cdf[index],
+                                                    side="right"))
+        following = min(following, values.size - 1)
+        return float((sorted_values[index] + sorted_values[following]) / 2.0)
+    return float(sorted_values[index])
 
 
 class Loss:

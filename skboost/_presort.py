@@ -98,6 +98,26 @@ class ColumnBlocks(BinMapper):
                 delattr(self, name)
 
 
+def node_thresholds(blocks, feature, best_bin, next_bins, gain):
+    """Raw thresholds between the values of ranks ``best_bin`` and the next
+    rank present in the node; ``best_bin`` is updated in place (see
+    :meth:`ExactSplitter._thresholds`).
+
+    Returns
+    -------
+    ndarray of shape (n_nodes,), float64
+    """
+    thresholds = np.full(feature.size, np.inf)
+    for j in np.nonzero(np.isfinite(gain))[0]:
+        f, lo = feature[j], best_bin[j]
+        hi = next_bins[j, f]
+        values = blocks.values_[f]
+        if hi < values.size:
+            thresholds[j] = midpoint_thresholds(values[lo], values[hi])
+            best_bin[j] = np.searchsorted(values, thresholds[j], side="right") - 1
+    return thresholds
+
+
 class ExactSplitter:
     """Finds exact splits by scanning the column blocks, level by level.
 
@@ -176,12 +196,4 @@ class ExactSplitter:
         weight) take the same side on ranks as on raw values; the node's own
         rows have no rank in between and are partitioned as before.
         """
-        thresholds = np.full(feature.size, np.inf)
-        for j in np.nonzero(np.isfinite(gain))[0]:
-            f, lo = feature[j], best_bin[j]
-            hi = next_bins[j, f]
-            values = self.blocks.values_[f]
-            if hi < values.size:
-                thresholds[j] = midpoint_thresholds(values[lo], values[hi])
-                best_bin[j] = np.searchsorted(values, thresholds[j], side="right") - 1
-        return thresholds
+        return node_thresholds(self.blocks, feature, best_bin, next_bins, gain)

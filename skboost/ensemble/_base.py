@@ -2,6 +2,7 @@
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._absolute import AbsoluteErrorSplitter
 from .._binning import BinMapper
 from .._config import resolve_n_threads, threads
 from .._dtypes import X_DTYPE
@@ -103,7 +104,8 @@ def allow_nan_tags(tags):
     return tags
 
 
-def make_grower(split_method, X, sample_weight, n_channels, params, max_bins, seed):
+def make_grower(split_method, X, sample_weight, n_channels, params, max_bins, seed,
+                absolute_error=False):
     """A :class:`~skboost._grower.TreeGrower` on ``X`` with the chosen engine.
 
     Parameters
@@ -117,13 +119,20 @@ def make_grower(split_method, X, sample_weight, n_channels, params, max_bins, se
         Bins of the histogram engine.
     seed : int
         Seeds the binning subsample.
+    absolute_error : bool
+        Split on the absolute error (``_absolute.AbsoluteErrorSplitter``).
     """
     if split_method == "exact":
-        blocks = ColumnBlocks().fit(X, sample_weight)
-        return TreeGrower(blocks.X_rank_, blocks, n_channels, params,
-                          splitter=ExactSplitter(blocks))
-    mapper = BinMapper(max_bins, random_state=seed).fit(X, sample_weight)
-    return TreeGrower(mapper.transform(X), mapper, n_channels, params)
+        mapper = ColumnBlocks().fit(X, sample_weight)
+        X_binned = mapper.X_rank_
+        splitter = ExactSplitter(mapper)
+    else:
+        mapper = BinMapper(max_bins, random_state=seed).fit(X, sample_weight)
+        X_binned = mapper.transform(X)
+        splitter = None
+    if absolute_error:
+        splitter = AbsoluteErrorSplitter()
+    return TreeGrower(X_binned, mapper, n_channels, params, splitter=splitter)
 
 
 def release_training_data(mapper):
