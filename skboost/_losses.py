@@ -30,6 +30,9 @@ def weighted_percentile(values, weights, percentile, average=False):
     -------
     float
     """
+    positive = weights > 0  # zero-weight values cannot be a percentile
+    if positive.any() and not positive.all():
+        values, weights = values[positive], weights[positive]
     order = np.argsort(values, kind="stable")
     sorted_values = values[order]
     cdf = np.cumsum(weights[order])

@@ -119,7 +119,8 @@ def node_objective(sums, K, params, lower, upper):
 
 # The same objective as a plain call, for the places that run once per node
 # (inlining every use would multiply compile time for no speed).
-node_objective_once = serial(node_objective.py_func)
+# (getattr: with NUMBA_DISABLE_JIT=1 the decorators return plain functions)
+node_objective_once = serial(getattr(node_objective, "py_func", node_objective))
 
 
 @hot

@@ -9,7 +9,8 @@ next present bin above the threshold and the left child's sums.
 import numpy as np
 
 from ._jit import hot, inline, parallel, prange, serial
-from .criterion import (P_L2, P_MIN_HESSIAN, P_MIN_SAMPLES_LEAF, is_fast, monotonic_ok,
+from .criterion import (NEWTON, P_CRITERION, P_L2, P_MIN_HESSIAN, P_MIN_SAMPLES_LEAF, is_fast,
+                        monotonic_ok,
                         node_objective, node_objective_once, valid_children)
 
 # A split must beat the parent by more than this fraction of the children's
@@ -28,7 +29,15 @@ def _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper):
     children = (node_objective(left, K, params, lower, upper)
                 + node_objective(right, K, params, lower, upper))
     gain = children - parent_obj
-    if gain > RELATIVE_GAIN_EPS * abs(children):
+    scale = abs(children)
+    if params[P_CRITERION] != NEWTON:
+        # entropy and Poisson objectives are ~0 on pure nodes, where child
+        # sums computed as parent - sibling leave rounding noise: measure the
+        # floor against the node's weight and target sums instead
+        scale += left[K] + right[K]
+        for k in range(K):
+            scale += abs(left[k]) + abs(right[k])
+    if gain > RELATIVE_GAIN_EPS * scale:
         return gain
     return -np.inf
 
