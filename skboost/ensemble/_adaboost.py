@@ -27,6 +27,20 @@ from ._base import (EngineTree, allow_nan_tags, estimator_threads, make_grower,
 MAX_INT = np.iinfo(np.int32).max
 
 
+def _seeded_clone(estimator, rng):
+    """Clone ``estimator`` and seed every ``random_state`` parameter in it,
+    nested ones included, with one draw each from ``rng`` in sorted order
+    (scikit-learn's rule, so the random streams of both libraries agree)."""
+    est = clone(estimator)
+    seeds = {}
+    for key in sorted(est.get_params(deep=True)):
+        if key == "random_state" or key.endswith("__random_state"):
+            seeds[key] = rng.randint(MAX_INT)
+    if seeds:
+        est.set_params(**seeds)
+    return est
+
+
 class BaseAdaBoost(BaseEstimator):
     """The boosting loop shared by both AdaBoost estimators."""
 
@@ -117,14 +131,10 @@ class BaseAdaBoost(BaseEstimator):
 
     def _fit_learner(self, X, y, weight):
         """Fit one weak learner on ``weight``; return its training predictions."""
-        # the random_state draw of scikit-learn's _make_estimator, kept so that
-        # the weighted bootstrap draws below follow the same stream
-        seed = self._rng.randint(MAX_INT)
         if self.estimator is None:
+            self._rng.randint(MAX_INT)  # the draw seeding scikit-learn's tree
             return self._fit_engine_tree(y, weight)
-        est = clone(self.estimator)
-        if "random_state" in est.get_params():
-            est.set_params(random_state=seed)
+        est = _seeded_clone(self.estimator, self._rng)
         est.fit(X, self._decode(y), sample_weight=weight)
         self._user_estimators.append(est)
         return self._encode_prediction(est.predict(X))
@@ -421,15 +431,14 @@ class AdaBoostRegressor(RegressorMixin, BaseAdaBoost):
         """A regressor's weak learner is fit on bootstrap samples: no weights needed."""
 
     def _fit_learner(self, X, y, weight):
-        seed = self._rng.randint(MAX_INT)
         n = y.shape[0]
-        drawn = self._rng.choice(np.arange(n), size=n, replace=True, p=weight)
         if self.estimator is None:
+            self._rng.randint(MAX_INT)  # the draw seeding scikit-learn's tree
+            drawn = self._rng.choice(np.arange(n), size=n, replace=True, p=weight)
             counts = np.bincount(drawn, minlength=n).astype(np.float64)
             return self._fit_engine_tree(y, counts)
-        est = clone(self.estimator)
-        if "random_state" in est.get_params():
-            est.set_params(random_state=seed)
+        est = _seeded_clone(self.estimator, self._rng)
+        drawn = self._rng.choice(np.arange(n), size=n, replace=True, p=weight)
         est.fit(X[drawn], y[drawn])
         self._user_estimators.append(est)
         return np.asarray(est.predict(X), dtype=np.float64)
