@@ -16,6 +16,8 @@ from .criterion import (NEWTON, P_CRITERION, P_L2, P_MIN_HESSIAN, P_MIN_SAMPLES_
 # A split must beat the parent by more than this fraction of the children's
 # objective: removes "gains" that are only rounding noise on pure nodes.
 RELATIVE_GAIN_EPS = 1e-10
+# Children means closer than this (relative) are the same mean up to rounding.
+MEAN_DIFFERENCE_EPS = 1e-12
 
 
 @hot
@@ -43,6 +45,24 @@ def _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper):
 
 
 @inline
+def _centred_gain(mean_left, mean_right, hl, hr):
+    """Newton gain without L2 in its centred form,
+    ``GL^2/HL + GR^2/HR - GP^2/HP = HL HR / HP (GL/HL - GR/HR)^2``.
+
+    The uncentred form subtracts two large, nearly equal numbers when the
+    target has a large mean (``y + 1e5``), which buries real gains in
+    rounding; the centred form does not depend on a shift of the target.
+    Children whose means differ by less than ``MEAN_DIFFERENCE_EPS`` relative
+    are rounding noise (a pure node), not a split.
+    """
+    difference = mean_left - mean_right
+    scale = max(abs(mean_left), abs(mean_right))
+    if not abs(difference) > MEAN_DIFFERENCE_EPS * scale:
+        return -np.inf
+    return hl * hr / (hl + hr) * difference * difference
+
+
+@inline
 def _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, params):
     """:func:`_candidate_gain` for one channel, Newton criterion, no L1,
     clipping or constraint, on scalar sums (the common case, written out)."""
@@ -54,6 +74,8 @@ def _simple_gain(gl, hl, nl, pg, ph, pn, parent_obj, params):
     if nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0 or hr <= 0.0:
         return -np.inf
     l2 = params[P_L2]
+    if l2 == 0.0:
+        return _centred_gain(gl / hl, gr / hr, hl, hr)
     children = gl * gl / (hl + l2) + gr * gr / (hr + l2)
     gain = children - parent_obj
     if gain > RELATIVE_GAIN_EPS * children:
@@ -252,17 +274,31 @@ def _consider(acc, miss, j, f, r_prev, r_next, parent_obj, node_sums, K, cst, pa
             if (nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0
                     or hr <= 0.0):
                 continue
-            square_left = 0.0
-            square_right = 0.0
-            for k in range(K):
-                gl = acc[j, k] + extra * miss[j, k]
-                gr = node_sums[j, k] - gl
-                square_left += gl * gl
-                square_right += gr * gr
-            children = square_left / (hl + l2) + square_right / (hr + l2)
-            gain = children - parent_obj
-            if not gain > RELATIVE_GAIN_EPS * children:
-                continue
+            if l2 == 0.0:
+                # the centred form of the gain, as in _centred_gain
+                squared_difference = 0.0
+                squared_scale = 0.0
+                for k in range(K):
+                    gl = acc[j, k] + extra * miss[j, k]
+                    mean_left = gl / hl
+                    mean_right = (node_sums[j, k] - gl) / hr
+                    squared_difference += (mean_left - mean_right) ** 2
+                    squared_scale += max(mean_left * mean_left, mean_right * mean_right)
+                if not squared_difference > MEAN_DIFFERENCE_EPS ** 2 * squared_scale:
+                    continue
+                gain = hl * hr / (hl + hr) * squared_difference
+            else:
+                square_left = 0.0
+                square_right = 0.0
+                for k in range(K):
+                    gl = acc[j, k] + extra * miss[j, k]
+                    gr = node_sums[j, k] - gl
+                    square_left += gl * gl
+                    square_right += gr * gr
+                children = square_left / (hl + l2) + square_right / (hr + l2)
+                gain = children - parent_obj
+                if not gain > RELATIVE_GAIN_EPS * children:
+                    continue
         else:
             for c in range(C):
                 left[c] = acc[j, c] + extra * miss[j, c]

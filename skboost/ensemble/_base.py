@@ -1,5 +1,6 @@
 """What every estimator family shares: input validation and thread handling."""
 import numpy as np
+from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._absolute import AbsoluteErrorSplitter
@@ -48,7 +49,12 @@ class EngineTree:
     def predict(self, X):
         return self._owner._values_to_prediction(self._values(X))
 
+    def _has_proba(self):
+        return hasattr(self._owner, "_values_to_proba")
+
+    @available_if(_has_proba)
     def predict_proba(self, X):
+        """Class proportions of the reached leaves (classifiers only)."""
         return self._owner._values_to_proba(self._values(X))
 
 

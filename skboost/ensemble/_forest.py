@@ -85,9 +85,12 @@ class BaseForest(BaseEstimator):
         if y.ndim == 1:
             y = y.reshape(-1, 1)
         self.n_outputs_ = y.shape[1]
-        targets = self._encode_targets(y, sample_weight)
+        targets, sample_weight = self._encode_targets(y, sample_weight)
         if self.oob_score and not self.bootstrap:
             raise ValueError("Out of bag estimation only available if bootstrap=True")
+        if self.max_samples is not None and not self.bootstrap:
+            raise ValueError("`max_sample` cannot be set if `bootstrap=False`. Either "
+                             "switch to `bootstrap=True` or set `max_sample=None`.")
         n_samples = X.shape[0]
         n_bootstrap = self._n_bootstrap(n_samples)
         self._check_monotonic_cst(X.shape[1])
@@ -117,7 +120,7 @@ class BaseForest(BaseEstimator):
                 raise ValueError(f"max_samples={self.max_samples} must be <= n_samples="
                                  f"{n_samples}.")
             return int(self.max_samples)
-        return max(round(n_samples * self.max_samples), 1)
+        return max(int(self.max_samples * n_samples), 1)
 
     def _max_features_count(self, n_features):
         mf = self.max_features
@@ -149,7 +152,7 @@ class BaseForest(BaseEstimator):
         if self.n_outputs_ > 1:
             raise ValueError("Monotonicity constraints are not supported with "
                              "multiple outputs.")
-        if is_classifier(self) and self.n_classes_[0] > 2:
+        if is_classifier(self) and self._classes[0].size > 2:
             raise ValueError("Monotonicity constraints are not supported with "
                              "multiclass classification.")
         if self.criterion not in ("gini", "squared_error", "friedman_mse"):
@@ -451,17 +454,23 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
         self._y_encoded = encoded
         self._n_samples_fit = y.shape[0]
         if self.class_weight is not None and self.class_weight != "balanced_subsample":
-            sample_weight *= compute_sample_weight(self.class_weight, y)
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         # a single output with two classes and a monotonic constraint uses one
         # channel (the proportion of the second class): Gini gains are then
         # exactly half those of two channels, and the bounds apply to it
         self._one_channel = (self.monotonic_cst is not None and y.shape[1] == 1
                              and classes[0].size == 2)
         self._impurity_scale = 2.0 if self._one_channel else float(y.shape[1])
+        if (self.oob_score and y.shape[1] > 1
+                and len({c.size for c in classes}) > 1):
+            raise ValueError("The type of target cannot be used to compute OOB "
+                             "estimates: outputs with different numbers of classes.")
         if self._one_channel:
-            return np.ascontiguousarray((encoded[:, 0] == 1).astype(np.float64)[:, None])
-        onehot = [np.eye(c.size)[encoded[:, k]] for k, c in enumerate(classes)]
-        return np.ascontiguousarray(np.hstack(onehot))
+            targets = (encoded[:, 0] == 1).astype(np.float64)[:, None]
+        else:
+            targets = np.hstack([np.eye(c.size)[encoded[:, k]]
+                                 for k, c in enumerate(classes)])
+        return np.ascontiguousarray(targets), sample_weight
 
     @property
     def classes_(self):
@@ -606,7 +615,7 @@ class RandomForestRegressor(RegressorMixin, BaseForest):
                                  "for Poisson regression.")
         self._n_samples_fit = y.shape[0]
         self._impurity_scale = float(y.shape[1])
-        return np.ascontiguousarray(y)
+        return np.ascontiguousarray(y), sample_weight
 
     def _set_leaf_values(self, grown, y, weight):
         if self.criterion != "absolute_error":
