@@ -37,6 +37,9 @@ class AbsoluteErrorSplitter:
         self.evaluate(np.sort(np.concatenate([lefts[can_left], rights[can_right]])))
 
     def evaluate(self, nodes):
+        self.grower.evaluate_with_redraw(self._evaluate, nodes)
+
+    def _evaluate(self, nodes):
         if nodes.size == 0:
             return
         gr = self.grower

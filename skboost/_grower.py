@@ -209,10 +209,34 @@ class TreeGrower:
         p = self.params
         if p.max_features is None or p.max_features >= self.n_features:
             return np.zeros((1, 1), dtype=np.uint8), False
+        if self._forced_mask is not None:
+            return self._forced_mask, True
         draws = self._rng.random_sample((m, self.n_features)).argsort(axis=1)
         mask = np.zeros((m, self.n_features), dtype=np.uint8)
         np.put_along_axis(mask, draws[:, :p.max_features], 1, axis=1)
+        self._last_mask = mask
         return mask, True
+
+    def evaluate_with_redraw(self, evaluate, nodes):
+        """Run ``evaluate(nodes)``; nodes left without a split by their drawn
+        features are evaluated once more on the features not drawn.
+
+        scikit-learn keeps drawing features while the drawn ones are constant
+        in the node; without this a node whose few drawn features cannot
+        split it would become a leaf (sparse or constant columns).
+        """
+        evaluate(nodes)
+        p = self.params
+        if p.max_features is None or p.max_features >= self.n_features or nodes.size == 0:
+            return
+        stuck = ~np.isfinite(self.nodes.gain[nodes])
+        if not stuck.any():
+            return
+        self._forced_mask = np.ascontiguousarray(1 - self._last_mask[stuck])
+        try:
+            evaluate(nodes[stuck])
+        finally:
+            self._forced_mask = None
 
     def record_splits(self, nodes, gain, feature, best_bin, missing_left, left_sums,
                       thresholds=None):
@@ -334,6 +358,7 @@ class TreeGrower:
         GrownTree
         """
         self.g, self.h, self._rng = g, h, rng
+        self._forced_mask = None
         self.nodes = t = _NodeTable(self.K)
         n_rows = rows.size
         self.sample_indices[:n_rows] = rows

@@ -85,6 +85,9 @@ class HistogramSplitter:
 
     def evaluate_histograms(self, nodes):
         """Find the best split of ``nodes`` (histograms in their slots)."""
+        self.grower.evaluate_with_redraw(self._evaluate_histograms, nodes)
+
+    def _evaluate_histograms(self, nodes):
         if nodes.size == 0:
             return
         gr = self.grower
@@ -110,6 +113,9 @@ class HistogramSplitter:
 
     def evaluate_sorted(self, nodes):
         """Best splits of small ``nodes`` without histograms."""
+        self.grower.evaluate_with_redraw(self._evaluate_sorted, nodes)
+
+    def _evaluate_sorted(self, nodes):
         if nodes.size == 0:
             return
         gain, feature, best_bin, missing, left_sums, _ = self.grower.scan_sorted(nodes)
@@ -168,7 +174,7 @@ class HistogramSplitter:
         children = np.concatenate([lefts, rights])
         can = np.concatenate([can_left, can_right])
         self.release(children[~can])
-        self.evaluate_histograms(np.sort(children[can]))
+        self.grower.evaluate_with_redraw(self._evaluate_histograms, np.sort(children[can]))
 
     def _build_in_batches(self, nodes):
         """Build, evaluate and drop histograms of ``nodes`` a batch at a time."""
@@ -177,5 +183,5 @@ class HistogramSplitter:
             part = nodes[first:first + batch]
             self.grower.nodes.slot[part] = self._take_slots(part.size)
             self._build(part)
-            self.evaluate_histograms(part)
+            self.grower.evaluate_with_redraw(self._evaluate_histograms, part)
             self.release(part)

@@ -150,6 +150,9 @@ class ExactSplitter:
         Few small nodes are scanned by sorting their own rows; otherwise one
         pass over each feature's presorted block serves them all.
         """
+        self.grower.evaluate_with_redraw(self._evaluate, nodes)
+
+    def _evaluate(self, nodes):
         if nodes.size == 0:
             return
         gr = self.grower
