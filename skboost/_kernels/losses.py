@@ -63,7 +63,8 @@ def loss_gradients(code, y, raw, param, grad, hess):
             grad[i, 0] = r - t
             hess[i, 0] = 1.0
         elif code == ABSOLUTE_ERROR:
-            grad[i, 0] = np.sign(r - t)
+            # -1 at a zero residual, as scikit-learn
+            grad[i, 0] = 1.0 if r > t else -1.0
             hess[i, 0] = 1.0
         elif code == HUBER:
             diff = t - r

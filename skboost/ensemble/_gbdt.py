@@ -171,15 +171,31 @@ class BaseGradientBoosting(BaseEstimator):
     def _initial_raw(self, X, y, sample_weight, weights_given):
         """Raw predictions of the init estimator, shape (n_samples, n_trees)."""
         n_trees = self._loss.n_trees
-        if self.init_ == "zero":
+        if isinstance(self.init_, str) and self.init_ == "zero":
             return np.zeros((X.shape[0], n_trees))
-        if self.init_ is None:
+        if self.init_ is None or self._default_init:
             self._baseline = self._loss.baseline(y, sample_weight if weights_given else None)
+            self.init_ = self._fitted_dummy(X, y, sample_weight, weights_given)
             return np.tile(self._baseline, (X.shape[0], 1))
         return self._init_estimator_raw(X)
 
+    def _fitted_dummy(self, X, y, sample_weight, weights_given):
+        """scikit-learn's default ``init_`` (its predictions are the baseline,
+        which skboost computes itself)."""
+        from sklearn.dummy import DummyClassifier, DummyRegressor
+        if is_classifier(self):
+            dummy, target = DummyClassifier(strategy="prior"), self.classes_[y.astype(int)]
+        elif self.loss in ("absolute_error", "huber"):
+            dummy, target = DummyRegressor(strategy="quantile", quantile=0.5), y
+        elif self.loss == "quantile":
+            dummy, target = DummyRegressor(strategy="quantile", quantile=self.alpha), y
+        else:
+            dummy, target = DummyRegressor(strategy="mean"), y
+        return dummy.fit(np.zeros((X.shape[0], 1)), target,
+                         sample_weight if weights_given else None)
+
     def _fit_init_estimator(self, X, y, sample_weight, weights_given):
-        if self.init_ in (None, "zero"):
+        if self.init_ is None or (isinstance(self.init_, str) and self.init_ == "zero"):
             return
         target = self.classes_[y.astype(np.int64)] if is_classifier(self) else y
         if weights_given:
@@ -213,6 +229,7 @@ class BaseGradientBoosting(BaseEstimator):
             self._rng = check_random_state(self.random_state)
             self._binning_seed = self._rng.randint(np.iinfo(np.int32).max)
             self.init_ = self.init
+            self._default_init = self.init is None
             self._fit_init_estimator(X, y, sample_weight, weights_given)
             raw = self._initial_raw(X, y, sample_weight, weights_given)
             self._forest = Forest(self._loss.n_trees)
@@ -240,8 +257,9 @@ class BaseGradientBoosting(BaseEstimator):
         reporter = _VerboseReporter(self) if self.verbose else None
         history = np.full(self.n_iter_no_change or 1, np.inf)
         y_f = as_stat(y)
-        i = begin
+        n_stages = begin
         for i in range(begin, self.n_estimators):
+            n_stages = i + 1
             in_bag = self._in_bag(n_samples)
             if i == 0 and self.subsample < 1.0:
                 self._initial_oob_loss = self._loss(y_f[~in_bag], raw[~in_bag],
@@ -265,7 +283,7 @@ class BaseGradientBoosting(BaseEstimator):
                     history[i % history.size] = val_loss
                 else:
                     break
-        self._finish_fit(i + 1)
+        self._finish_fit(n_stages)
         release_training_data(self._bin_mapper)
 
     def _in_bag(self, n_samples):
@@ -331,9 +349,9 @@ class BaseGradientBoosting(BaseEstimator):
 
     # ------------------------------------------------------------ predict
     def _raw_baseline(self, X):
-        if self.init_ == "zero":
+        if isinstance(self.init_, str) and self.init_ == "zero":
             return np.zeros((X.shape[0], self._loss.n_trees))
-        if self.init_ is None:
+        if self._default_init:
             return np.tile(self._baseline, (X.shape[0], 1))
         return self._init_estimator_raw(X)
 
@@ -371,6 +389,12 @@ class BaseGradientBoosting(BaseEstimator):
         return leaves.reshape(X.shape[0], self.n_estimators_, self._loss.n_trees)
 
     # ----------------------------------------------------------- attributes
+    @property
+    def n_trees_per_iteration_(self):
+        """Trees grown per boosting iteration (n_classes for multiclass, else 1)."""
+        check_is_fitted(self, "_forest")
+        return self._loss.n_trees
+
     @property
     def estimators_(self):
         """Trees as an object array of shape (n_estimators_, K)."""
@@ -688,7 +712,8 @@ class GradientBoostingClassifier(ClassifierMixin, BaseGradientBoosting):
 
     def predict_proba(self, X):
         """Class probabilities, ndarray of shape (n_samples, n_classes)."""
-        return self._loss.predict_proba(self._decision(X))
+        raw = self._decision(X)  # checks that the model is fitted first
+        return self._loss.predict_proba(raw)
 
     def predict_log_proba(self, X):
         with np.errstate(divide="ignore"):
@@ -696,7 +721,8 @@ class GradientBoostingClassifier(ClassifierMixin, BaseGradientBoosting):
 
     def predict(self, X):
         """Predicted class labels, ndarray of shape (n_samples,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def staged_predict_proba(self, X):
         for raw in self._staged_raw_predict(X):
