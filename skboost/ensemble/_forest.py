@@ -615,12 +615,19 @@ class RandomForestRegressor(RegressorMixin, BaseForest):
                                  "for Poisson regression.")
         self._n_samples_fit = y.shape[0]
         self._impurity_scale = float(y.shape[1])
-        return np.ascontiguousarray(y), sample_weight
+        # The squared-error trees are grown on centred targets and the mean is
+        # added back to the node values: sums of y + 1e4 would otherwise carry
+        # rounding that flips near-tied thresholds (shift invariance).
+        self._y_offset = np.zeros(y.shape[1])
+        if self.criterion in ("squared_error", "friedman_mse"):
+            self._y_offset = np.average(y, axis=0, weights=sample_weight)
+        return np.ascontiguousarray(y - self._y_offset), sample_weight
 
     def _set_leaf_values(self, grown, y, weight):
-        if self.criterion != "absolute_error":
-            return
         tree = grown.tree
+        if self.criterion != "absolute_error":
+            tree.value += self._y_offset
+            return
         for node, (start, end) in enumerate(zip(grown.node_starts, grown.node_ends)):
             rows = grown.sample_indices[start:end]
             for k in range(self.n_outputs_):
