@@ -313,14 +313,22 @@ def _loadavg():
         return None
 
 
-def _run_child(spec, args, extra_env=None):
+def _run_child(spec, args, extra_env=None, script=None):
+    """Run ``script --child spec`` (default: this file) in a fresh process.
+
+    ``args.timeout`` bounds it; the thread count ``spec["threads"]`` goes into
+    ``OMP_NUM_THREADS`` & co. before the child starts.  Returns the child's
+    result dict, or ``spec`` plus an ``error``.  bench_forest.py,
+    bench_adaboost.py and bench_exact.py pass their own ``script``.
+    """
     env = dict(os.environ)
     t = str(spec["threads"])
     env.update(OMP_NUM_THREADS=t, OPENBLAS_NUM_THREADS=t, MKL_NUM_THREADS=t,
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
                                                         env.get("PYTHONPATH")])))
     env.update(extra_env or {})
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
+    cmd = [sys.executable, str(Path(script or __file__).resolve()), "--child",
+           json.dumps(spec)]
     load_before = _loadavg()
     start = time.perf_counter()
     try:

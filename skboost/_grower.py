@@ -338,7 +338,7 @@ class TreeGrower:
         t.upper[rights[constrained]] = np.where(up, hi, mid)
 
     # ---------------------------------------------------------------- grow
-    def grow(self, g, h, rows, rng=None):
+    def grow(self, g, h, rows, rng=None, unit_hessian=False):
         """Grow one tree.
 
         Parameters
@@ -352,12 +352,16 @@ class TreeGrower:
             best left out: they cannot change any sum).
         rng : numpy.random.RandomState or None
             Draws the features of each node when ``max_features`` is set.
+        unit_hessian : bool, default=False
+            Promise that ``h`` is 1 on every row of ``rows`` (lets the
+            histogram engine count instead of summing hessians).
 
         Returns
         -------
         GrownTree
         """
         self.g, self.h, self._rng = g, h, rng
+        self.unit_hessian = bool(unit_hessian)
         self._forced_mask = None
         self.nodes = t = _NodeTable(self.K)
         n_rows = rows.size

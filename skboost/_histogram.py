@@ -81,7 +81,7 @@ class HistogramSplitter:
                      self._ordered_g, self._ordered_h)
         build_histograms(gr.X_binned, gr.sample_indices, self._ordered_g,
                          self._ordered_h, starts, ends, t.slot[nodes],
-                         gr.n_bins_non_missing, gr.missing_bin, self._pool)
+                         gr.n_bins_non_missing, gr.missing_bin, gr.unit_hessian, self._pool)
 
     def evaluate_histograms(self, nodes):
         """Find the best split of ``nodes`` (histograms in their slots)."""

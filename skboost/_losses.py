@@ -94,10 +94,25 @@ class Loss:
 
     leaf_factor = 1.0
 
+    loss_param = 0.0  # huber's delta / the quantile's alpha for the loss kernel
+
     def __call__(self, y, raw, weight):
-        """Weighted mean loss, in scikit-learn's ``train_score_`` units."""
-        return self.train_score_factor * float(np.average(self.pointwise(y, raw),
-                                                          weights=weight))
+        """Weighted mean loss, in scikit-learn's ``train_score_`` units.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples,), float64
+        raw : ndarray of shape (n_samples, n_trees), float64
+        weight : ndarray of shape (n_samples,), float64
+            Rows of weight 0 are left out (pass ``weight * mask`` for a subset).
+        """
+        out = np.empty(((y.shape[0] + 65535) // 65536, 2))
+        K_.weighted_loss_sums(self.code, as_stat(y), np.ascontiguousarray(raw, np.float64),
+                              float(self.loss_param), as_stat(weight), out)
+        total, total_weight = out.sum(axis=0)
+        if total_weight <= 0:
+            return float("nan")
+        return self.train_score_factor * total / total_weight
 
 
 class SquaredError(Loss):
@@ -146,6 +161,7 @@ class QuantileLoss(_PercentileLoss):
     def __init__(self, param=0.9, n_classes=2):
         super().__init__(param)
         self.percentile = 100.0 * self.param
+        self.loss_param = self.param
 
     def pointwise(self, y, raw):
         diff = y - raw[:, 0]
@@ -162,9 +178,11 @@ class HuberLoss(_PercentileLoss):
         super().__init__(param)
         self.alpha = float(param)
         self.delta = 1.0
+        self.loss_param = self.delta
 
     def update_delta(self, y, raw, weight):
         self.delta = weighted_percentile(np.abs(y - raw[:, 0]), weight, 100.0 * self.alpha)
+        self.loss_param = self.delta
 
     def gradients(self, y, raw):
         grad = np.empty_like(raw)

@@ -76,13 +76,13 @@ def naive_histograms(X_binned, sample_indices, g, h, starts, ends, slots, n_slot
 
 
 def kernel_histograms(X_binned, sample_indices, g, h, starts, ends, slots, hist,
-                      n_bins_non_missing, missing_bin):
+                      n_bins_non_missing, missing_bin, unit_hessian=False):
     n_samples = X_binned.shape[0]
     ordered_g = np.full((n_samples, g.shape[1]), np.nan)
     ordered_h = np.full(n_samples, np.nan)
     gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h)
     build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, ends, slots,
-                     n_bins_non_missing, missing_bin, hist)
+                     n_bins_non_missing, missing_bin, unit_hessian, hist)
     return hist
 
 
@@ -781,3 +781,26 @@ def test_weighted_percentile_matches_sklearn(seed, ties):
         assert got == expected, (q, got, expected)
     # unit weights, rank 0: the minimum
     assert _losses.weighted_percentile(values, np.ones(n), 0.0) == values.min()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_unit_hessian_histograms_equal_summed_ones(seed):
+    """With every hessian 1, counting (unit_hessian=True) gives the same
+    histogram as summing the hessians."""
+    rng = np.random.RandomState(seed)
+    n, d = 3000, 4
+    X_binned = np.asfortranarray(rng.randint(0, 20, (n, d)).astype(np.uint8))
+    X_binned[rng.rand(n, d) < 0.1] = 255
+    n_bins = np.full(d, 20, dtype=np.int32)
+    sample_indices = rng.permutation(n).astype(np.int32)
+    g = rng.randn(n, 1)
+    h = np.ones(n)
+    starts = np.array([0, 1000], dtype=np.int64)
+    ends = np.array([1000, 2500], dtype=np.int64)
+    slots = np.array([0, 1], dtype=np.int64)
+    summed = kernel_histograms(X_binned, sample_indices, g, h, starts, ends, slots,
+                               np.full((2, d, 256, 3), np.nan), n_bins, 255)
+    counted = kernel_histograms(X_binned, sample_indices, g, h, starts, ends, slots,
+                                np.full((2, d, 256, 3), np.nan), n_bins, 255,
+                                unit_hessian=True)
+    np.testing.assert_array_equal(counted, summed)

@@ -60,7 +60,7 @@ def gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h):
 
 @parallel
 def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, ends,
-                     slots, n_bins_non_missing, missing_bin, hist):
+                     slots, n_bins_non_missing, missing_bin, unit_hessian, hist):
     """Histograms of the nodes ``[starts[j], ends[j])`` into ``hist[slots[j]]``.
 
     Parallel over (feature, node) pairs, each pair summed by one thread in
@@ -76,6 +76,9 @@ def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, end
     starts, ends, slots : ndarray of shape (n_nodes,), int64
     n_bins_non_missing : ndarray of shape (n_features,), int32
     missing_bin : int
+    unit_hessian : bool
+        Every hessian is 1 (unweighted boosting): the hessian channel is the
+        row count, copied once per bin instead of summed per row.
     hist : ndarray of shape (n_slots, n_features, n_bins, K + 2), float64
     """
     n_nodes = starts.shape[0]
@@ -92,7 +95,15 @@ def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, end
         for c in range(C):
             hf[missing_bin, c] = 0.0
         column = X_binned[:, f]
-        if K == 1:
+        if K == 1 and unit_hessian:
+            for pos in range(starts[j], ends[j]):
+                b = column[sample_indices[pos]]
+                hf[b, 0] += ordered_g[pos, 0]
+                hf[b, 2] += 1.0
+            for b in range(n_bins_non_missing[f]):
+                hf[b, 1] = hf[b, 2]
+            hf[missing_bin, 1] = hf[missing_bin, 2]
+        elif K == 1:
             for pos in range(starts[j], ends[j]):
                 b = column[sample_indices[pos]]
                 hf[b, 0] += ordered_g[pos, 0]

@@ -7,7 +7,7 @@ the piecewise-linear losses, as xgboost).
 """
 import numpy as np
 
-from ._jit import parallel, prange, serial
+from ._jit import inline, parallel, prange, serial
 
 SQUARED_ERROR = 0
 ABSOLUTE_ERROR = 1
@@ -91,7 +91,7 @@ def loss_gradients(code, y, raw, param, grad, hess):
                 hess[i, 0] = e
 
 
-@serial
+@parallel
 def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weight, l2,
                        out):
     """``out[j] = -sum(w * grad) / (sum(w * hess) + l2)`` over each leaf's rows.
@@ -105,7 +105,7 @@ def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weigh
     out : ndarray of shape (n_leaves,), float64, written (0 when the
         denominator is 0)
     """
-    for j in range(leaf_starts.shape[0]):
+    for j in prange(leaf_starts.shape[0]):
         numerator = 0.0
         denominator = 0.0
         for pos in range(leaf_starts[j], leaf_ends[j]):
@@ -127,3 +127,60 @@ def weighted_sum_of_squares(sample_indices, values, weight, out):
     for pos in range(sample_indices.shape[0]):
         row = sample_indices[pos]
         out[pos + 1] = out[pos] + weight[row] * values[row] * values[row]
+
+
+@inline
+def _pointwise(code, t, raw, i, param):
+    """Loss of row ``i`` (half squared error, half binomial deviance, ...)."""
+    if code == MULTINOMIAL:
+        K = raw.shape[1]
+        top = raw[i, 0]
+        for k in range(1, K):
+            top = max(top, raw[i, k])
+        total = 0.0
+        for k in range(K):
+            total += np.exp(raw[i, k] - top)
+        return top + np.log(total) - raw[i, np.int64(t)]
+    r = raw[i, 0]
+    if code == SQUARED_ERROR:
+        return 0.5 * (t - r) * (t - r)
+    if code == ABSOLUTE_ERROR:
+        return abs(t - r)
+    if code == HUBER:
+        d = abs(t - r)
+        return 0.5 * d * d if d <= param else param * (d - 0.5 * param)
+    if code == QUANTILE:
+        d = t - r
+        return param * d if d >= 0 else (param - 1.0) * d
+    if code == BINARY_LOG_LOSS:
+        softplus = r + np.log1p(np.exp(-r)) if r > 0 else np.log1p(np.exp(r))
+        return softplus - t * r
+    return t * np.exp(-r) + (1.0 - t) * np.exp(r)  # EXPONENTIAL
+
+
+@parallel
+def weighted_loss_sums(code, y, raw, param, weight, out):
+    """Per-chunk sums of ``weight * loss`` and of ``weight`` (fixed chunks,
+    so the total does not depend on the number of threads).
+
+    Parameters
+    ----------
+    code : int
+    y : ndarray of shape (n_samples,), float64
+    raw : ndarray of shape (n_samples, K), float64
+    param : float
+    weight : ndarray of shape (n_samples,), float64
+    out : ndarray of shape (n_chunks, 2), float64, written
+        ``n_chunks = ceil(n_samples / 65536)``.
+    """
+    n = y.shape[0]
+    chunk = 65536
+    for c in prange(out.shape[0]):
+        total = 0.0
+        total_weight = 0.0
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if weight[i] != 0.0:
+                total += weight[i] * _pointwise(code, y[i], raw, i, param)
+                total_weight += weight[i]
+        out[c, 0] = total
+        out[c, 1] = total_weight

@@ -104,3 +104,24 @@ def apply_raw(X, feature, threshold, missing_left, left, right, tree_roots, out)
         for t in range(n_trees):
             out[i, t] = _leaf_raw(X, i, tree_roots[t], feature, threshold, missing_left,
                                   left, right)
+
+
+@parallel
+def add_leaf_values(sample_indices, leaf_starts, leaf_ends, leaf_values, out, column):
+    """``out[row, column] += leaf_values[j]`` for the training rows of leaf ``j``.
+
+    The rows of a grown tree's leaves are known from the partition: updating
+    the training predictions this way skips the traversal of every row.
+
+    Parameters
+    ----------
+    sample_indices : ndarray of shape (n_samples,), int32
+    leaf_starts, leaf_ends : ndarray of shape (n_leaves,), int64
+    leaf_values : ndarray of shape (n_leaves,), float64
+    out : ndarray of shape (n_samples, n_outputs), float64, updated
+    column : int
+    """
+    for j in prange(leaf_starts.shape[0]):
+        value = leaf_values[j]
+        for pos in range(leaf_starts[j], leaf_ends[j]):
+            out[sample_indices[pos], column] += value

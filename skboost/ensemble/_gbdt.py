@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import INDEX_DTYPE, MAX_BINS, as_stat
 from .._grower import GrowerParams
+from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
 from ._base import (allow_nan_tags, estimator_threads, make_grower, release_training_data,
@@ -244,6 +245,7 @@ class BaseGradientBoosting(BaseEstimator):
                     f"estimators_.shape[0]={self.n_estimators_} when warm_start==True")
             raw = self._raw_predict(X)
         params = self._grower_params(n_samples, float(sample_weight.sum()))
+        self._unit_weights = bool(np.all(sample_weight == 1.0))
         grower = make_grower(self.split_method, X, sample_weight, 1, params,
                              self.max_bins, self._binning_seed)
         self._bin_mapper = grower.bin_mapper
@@ -262,8 +264,7 @@ class BaseGradientBoosting(BaseEstimator):
             n_stages = i + 1
             in_bag = self._in_bag(n_samples)
             if i == 0 and self.subsample < 1.0:
-                self._initial_oob_loss = self._loss(y_f[~in_bag], raw[~in_bag],
-                                                    sample_weight[~in_bag])
+                self._initial_oob_loss = self._loss(y_f, raw, sample_weight * ~in_bag)
             self._fit_stage(grower, X_binned, y_f, raw, sample_weight, in_bag)
             if raw_val is not None:
                 for k in range(self._loss.n_trees):
@@ -302,10 +303,11 @@ class BaseGradientBoosting(BaseEstimator):
         grad, hess = loss.gradients(y, raw)
         rows = np.flatnonzero(in_bag & (sample_weight > 0)).astype(INDEX_DTYPE)
         newton_tree = self._monotonic is not None and np.any(self._monotonic != 0)
+        unit_hessian = not newton_tree and self._unit_weights
         for k in range(loss.n_trees):
             g = np.ascontiguousarray((grad[:, k] * sample_weight)[:, np.newaxis])
             h = sample_weight * hess[:, k] if newton_tree else sample_weight
-            grown = grower.grow(g, h, rows, self._rng)
+            grown = grower.grow(g, h, rows, self._rng, unit_hessian=unit_hessian)
             if self.ccp_alpha > 0:
                 grown.prune(_node_risk(grown, grad[:, k], sample_weight), self.ccp_alpha)
             if not newton_tree:
@@ -314,7 +316,12 @@ class BaseGradientBoosting(BaseEstimator):
                     sample_weight, self.l2_regularization)
             tree = grown.tree.scaled(self.learning_rate)
             self._forest.append(tree, k)
-            tree.add_binned(X_binned, self._bin_mapper.missing_bin_, raw, k)
+            if rows.size == raw.shape[0]:
+                # every row is in the tree: its leaves' rows are known
+                add_leaf_values(grown.sample_indices, grown.leaf_starts, grown.leaf_ends,
+                                np.ascontiguousarray(tree.value[grown.leaves, 0]), raw, k)
+            else:
+                tree.add_binned(X_binned, self._bin_mapper.missing_bin_, raw, k)
 
     def _extend_scores(self, n):
         def grow(a):
@@ -329,9 +336,8 @@ class BaseGradientBoosting(BaseEstimator):
     def _record_scores(self, i, y, raw, sample_weight, in_bag):
         loss = self._loss
         if self.subsample < 1.0:
-            self.train_score_[i] = loss(y[in_bag], raw[in_bag], sample_weight[in_bag])
-            oob = ~in_bag
-            self.oob_scores_[i] = loss(y[oob], raw[oob], sample_weight[oob])
+            self.train_score_[i] = loss(y, raw, sample_weight * in_bag)
+            self.oob_scores_[i] = loss(y, raw, sample_weight * ~in_bag)
             previous = self._initial_oob_loss if i == 0 else self.oob_scores_[i - 1]
             self.oob_improvement_[i] = previous - self.oob_scores_[i]
             self.oob_score_ = self.oob_scores_[i]
