@@ -1,4 +1,6 @@
 """What every estimator family shares: input validation and thread handling."""
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -145,3 +147,48 @@ def release_training_data(mapper):
     """Drop per-fit training structures from a mapper kept on the estimator."""
     if hasattr(mapper, "drop_training_data"):
         mapper.drop_training_data()
+
+
+def resolve_max_features(max_features, n_features):
+    """Features drawn per node, from scikit-learn's ``max_features`` forms.
+
+    Parameters
+    ----------
+    max_features : {"sqrt", "log2"}, int, float or None
+    n_features : int
+
+    Returns
+    -------
+    int
+    """
+    if max_features == "sqrt":
+        return max(1, int(np.sqrt(n_features)))
+    if max_features == "log2":
+        return max(1, int(np.log2(n_features)))
+    if max_features is None:
+        return n_features
+    if isinstance(max_features, Integral):
+        if max_features > n_features:
+            raise ValueError(f"max_features={max_features} is larger than the number of "
+                             f"features ({n_features}).")
+        return int(max_features)
+    return max(1, int(max_features * n_features))
+
+
+def resolve_count(value, n_samples):
+    """An int count, or a fraction of ``n_samples`` rounded up (scikit-learn's
+    ``min_samples_split`` / ``min_samples_leaf`` forms)."""
+    if isinstance(value, Integral):
+        return int(value)
+    return int(np.ceil(value * n_samples))
+
+
+def check_monotonic_cst(monotonic_cst, n_features):
+    """``monotonic_cst`` as an int8 array of -1/0/1, one per feature."""
+    cst = np.asarray(monotonic_cst)
+    if cst.shape != (n_features,):
+        raise ValueError(f"monotonic_cst has shape {cst.shape} but the input data "
+                         f"has {n_features} features.")
+    if not np.isin(cst, [-1, 0, 1]).all():
+        raise ValueError("monotonic_cst must contain only -1, 0 or 1.")
+    return cst.astype(np.int8)

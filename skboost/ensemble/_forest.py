@@ -23,8 +23,9 @@ from .._grower import GrowerParams
 from .._kernels.criterion import ENTROPY, NEWTON, POISSON
 from .._losses import weighted_percentile
 from .._tree import LEAF, Forest
-from ._base import (EngineTree, allow_nan_tags, estimator_threads, make_grower,
-                    release_training_data, validate_fit_data, validate_predict_data)
+from ._base import (EngineTree, allow_nan_tags, check_monotonic_cst, estimator_threads,
+                    make_grower, release_training_data, resolve_count, resolve_max_features,
+                    validate_fit_data, validate_predict_data)
 
 MAX_INT = np.iinfo(np.int32).max
 
@@ -123,32 +124,13 @@ class BaseForest(BaseEstimator):
         return max(int(self.max_samples * n_samples), 1)
 
     def _max_features_count(self, n_features):
-        mf = self.max_features
-        if mf == "sqrt":
-            value = max(1, int(np.sqrt(n_features)))
-        elif mf == "log2":
-            value = max(1, int(np.log2(n_features)))
-        elif mf is None:
-            value = n_features
-        elif isinstance(mf, Integral):
-            if mf > n_features:
-                raise ValueError(f"max_features={mf} is larger than the number of "
-                                 f"features ({n_features}).")
-            value = int(mf)
-        else:
-            value = max(1, int(mf * n_features))
-        self._max_features = value
+        self._max_features = resolve_max_features(self.max_features, n_features)
 
     def _check_monotonic_cst(self, n_features):
         self._monotonic = None
         if self.monotonic_cst is None:
             return
-        cst = np.asarray(self.monotonic_cst)
-        if cst.shape != (n_features,):
-            raise ValueError(f"monotonic_cst has shape {cst.shape} but the input data "
-                             f"has {n_features} features.")
-        if not np.isin(cst, [-1, 0, 1]).all():
-            raise ValueError("monotonic_cst must contain only -1, 0 or 1.")
+        cst = check_monotonic_cst(self.monotonic_cst, n_features)
         if self.n_outputs_ > 1:
             raise ValueError("Monotonicity constraints are not supported with "
                              "multiple outputs.")
@@ -159,18 +141,13 @@ class BaseForest(BaseEstimator):
             raise ValueError(f"Monotonicity constraints are not supported with "
                              f"criterion='{self.criterion}'; use 'gini' or "
                              "'squared_error'.")
-        self._monotonic = cst.astype(np.int8)
+        self._monotonic = cst
 
     def _grower_params(self, n_samples):
-        def count(value):
-            if isinstance(value, Integral):
-                return int(value)
-            return int(np.ceil(value * n_samples))
-
         return GrowerParams(
             max_depth=self.max_depth, max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_split=max(2, count(self.min_samples_split)),
-            min_samples_leaf=max(1, count(self.min_samples_leaf)),
+            min_samples_split=max(2, resolve_count(self.min_samples_split, n_samples)),
+            min_samples_leaf=max(1, resolve_count(self.min_samples_leaf, n_samples)),
             min_impurity_decrease=self.min_impurity_decrease * self._impurity_scale,
             monotonic_cst=self._monotonic,
             max_features=self._max_features if self._max_features < self.n_features_in_

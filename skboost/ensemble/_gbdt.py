@@ -7,7 +7,6 @@ gradient (split gain = weighted variance reduction, as scikit-learn's
 ``friedman_mse``), whose leaves are then set by the loss's line search.
 """
 import time
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,7 +23,8 @@ from .._grower import GrowerParams
 from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
-from ._base import (allow_nan_tags, estimator_threads, make_grower, release_training_data,
+from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
+                    release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
 
@@ -108,12 +108,7 @@ class BaseGradientBoosting(BaseEstimator):
         if self.monotonic_cst is None:
             self._monotonic = None
             return
-        cst = np.asarray(self.monotonic_cst)
-        if cst.shape != (n_features,):
-            raise ValueError(f"monotonic_cst has shape {cst.shape} but the input data "
-                             f"has {n_features} features.")
-        if not np.isin(cst, [-1, 0, 1]).all():
-            raise ValueError("monotonic_cst must contain only -1, 0 or 1.")
+        cst = check_monotonic_cst(self.monotonic_cst, n_features)
         if np.any(cst != 0):
             if self._loss.n_trees > 1:
                 raise ValueError("monotonic constraints are not supported for "
@@ -122,35 +117,16 @@ class BaseGradientBoosting(BaseEstimator):
                 raise ValueError(f"monotonic constraints are not supported with "
                                  f"loss='{self.loss}': its leaves are percentiles of "
                                  f"the residuals, which the constraints cannot bound.")
-        self._monotonic = cst.astype(np.int8)
+        self._monotonic = cst
 
     def _set_max_features(self, n_features):
-        mf = self.max_features
-        if mf == "sqrt":
-            value = max(1, int(np.sqrt(n_features)))
-        elif mf == "log2":
-            value = max(1, int(np.log2(n_features)))
-        elif mf is None:
-            value = n_features
-        elif isinstance(mf, Integral):
-            if mf > n_features:
-                raise ValueError(f"max_features={mf} is larger than the number of "
-                                 f"features ({n_features}).")
-            value = int(mf)
-        else:
-            value = max(1, int(mf * n_features))
-        self.max_features_ = value
+        self.max_features_ = resolve_max_features(self.max_features, n_features)
 
     def _grower_params(self, n_samples, total_weight):
-        def count(value):
-            if isinstance(value, Integral):
-                return int(value)
-            return int(np.ceil(value * n_samples))
-
         return GrowerParams(
             max_depth=self.max_depth, max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_split=max(2, count(self.min_samples_split)),
-            min_samples_leaf=max(1, count(self.min_samples_leaf)),
+            min_samples_split=max(2, resolve_count(self.min_samples_split, n_samples)),
+            min_samples_leaf=max(1, resolve_count(self.min_samples_leaf, n_samples)),
             min_hessian=self.min_weight_fraction_leaf * total_weight,
             min_impurity_decrease=self.min_impurity_decrease,
             l2=self.l2_regularization, monotonic_cst=self._monotonic,
