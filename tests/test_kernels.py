@@ -751,17 +751,6 @@ def test_newton_leaf_values_match_numpy(seed, l2):
         assert out[2] == 0.0
 
 
-def test_weighted_sum_of_squares_prefix_sums():
-    rng = np.random.default_rng(0)
-    si = rng.permutation(300).astype(np.int32)
-    values = rng.normal(size=300)
-    weight = rng.uniform(0, 2, size=300)
-    out = np.full(301, np.nan)
-    K_.weighted_sum_of_squares(si, values, weight, out)
-    expected = np.concatenate([[0.0], np.cumsum(weight[si] * values[si] ** 2)])
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=0)
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("ties", [False, True])
 def test_weighted_percentile_matches_sklearn(seed, ties):

@@ -116,19 +116,6 @@ def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weigh
         out[j] = numerator / denominator if denominator != 0.0 else 0.0
 
 
-@serial
-def weighted_sum_of_squares(sample_indices, values, weight, out):
-    """Prefix sums of ``weight * values**2`` in position order.
-
-    ``out[p + 1] - out[q]`` is the sum over positions ``q..p``; used for node
-    impurities (cost-complexity pruning).
-    """
-    out[0] = 0.0
-    for pos in range(sample_indices.shape[0]):
-        row = sample_indices[pos]
-        out[pos + 1] = out[pos] + weight[row] * values[row] * values[row]
-
-
 @inline
 def _pointwise(code, t, raw, i, param):
     """Loss of row ``i`` (half squared error, half binomial deviance, ...)."""
