@@ -263,13 +263,9 @@ class TreeGrower:
             next present bin above each feature's threshold.
         """
         t = self.nodes
-        m, d = nodes.size, self.n_features
-        gains = np.empty((m, d))
-        bins = np.empty((m, d), dtype=INDEX_DTYPE)
-        missing = np.empty((m, d), dtype=np.uint8)
-        left_by_feature = np.zeros((m, d, self.C))
-        missing_count = np.empty((m, d))
-        next_bins = np.empty((m, d), dtype=INDEX_DTYPE)
+        m = nodes.size
+        gains, bins, missing, left_by_feature, missing_count, next_bins = \
+            scan_outputs(m, self.n_features, self.C)
         mask, use_mask = self.feature_mask(m)
         sums = np.ascontiguousarray(t.sums[nodes])
         find_splits_sorted(self.X_binned, self.sample_indices, t.start[nodes], t.end[nodes],
@@ -426,6 +422,15 @@ class TreeGrower:
             gain=np.where(is_leaf, 0.0, t.gain[:n]), cover=sums[:, self.K].copy(),
             n_samples=sums[:, self.K + 1].astype(np.int64))
         return GrownTree(tree, t.start[:n].copy(), t.end[:n].copy(), self.sample_indices)
+
+
+def scan_outputs(m, d, C):
+    """Output arrays of the sorted and block scans for ``m`` nodes, ``d``
+    features and ``C`` sums: gains, bins, missing sides, left sums per
+    feature, missing counts and next bins."""
+    return (np.empty((m, d)), np.empty((m, d), dtype=INDEX_DTYPE),
+            np.empty((m, d), dtype=np.uint8), np.zeros((m, d, C)), np.empty((m, d)),
+            np.empty((m, d), dtype=INDEX_DTYPE))
 
 
 def select_sorted(sums, gains, bins, missing, left_by_feature, missing_count, next_bins):

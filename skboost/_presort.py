@@ -17,7 +17,7 @@ import numpy as np
 from ._binning import BinMapper, midpoint_thresholds
 from ._dtypes import INDEX_DTYPE
 from ._kernels.presort import clear_row_stats, count_missing, fill_row_stats, sort_columns
-from ._grower import select_sorted
+from ._grower import scan_outputs, select_sorted
 from ._kernels.split import find_splits_exact
 
 # Bytes per cell of the blocks, worst case: ranks, sorted rows and their
@@ -168,14 +168,10 @@ class ExactSplitter:
     def _scan_blocks(self, nodes):
         gr, b = self.grower, self.blocks
         t = gr.nodes
-        m, d = nodes.size, gr.n_features
+        m = nodes.size
         starts, ends = t.start[nodes], t.end[nodes]
-        gains = np.empty((m, d))
-        bins = np.empty((m, d), dtype=INDEX_DTYPE)
-        missing = np.empty((m, d), dtype=np.uint8)
-        left_by_feature = np.zeros((m, d, gr.C))
-        missing_count = np.empty((m, d))
-        next_bins = np.empty((m, d), dtype=INDEX_DTYPE)
+        gains, bins, missing, left_by_feature, missing_count, next_bins = \
+            scan_outputs(m, gr.n_features, gr.C)
         mask, use_mask = gr.feature_mask(m)
         sums = np.ascontiguousarray(t.sums[nodes])
         fill_row_stats(gr.sample_indices, starts, ends, gr.g, gr.h, self._row_stats)
