@@ -168,9 +168,11 @@ class BaseAdaBoost(BaseEstimator):
                                     for est in self._user_estimators])
         with estimator_threads(self):
             leaves = self._forest.apply(X)
-        columns = [self._values_to_encoded(tree.value[leaves[:, t]])
-                   for t, tree in enumerate(self._forest.trees)]
-        return np.column_stack(columns)
+        # each node's encoded prediction, all trees concatenated: one gather
+        table = np.concatenate([self._values_to_encoded(tree.value)
+                                for tree in self._forest.trees])
+        offsets = np.cumsum([0] + [tree.node_count for tree in self._forest.trees[:-1]])
+        return table[leaves + offsets[np.newaxis, :]]
 
     @property
     def estimators_(self):
@@ -301,8 +303,10 @@ class AdaBoostClassifier(ClassifierMixin, BaseAdaBoost):
     def _decision_from(self, each, weights, norm):
         K = self.n_classes_
         hits = np.zeros((each.shape[0], K))
-        for k in range(K):
-            hits[:, k] = (each == k) @ weights
+        for start in range(0, each.shape[0], 8192):  # bounded temporaries
+            part = each[start:start + 8192]
+            for k in range(K):
+                hits[start:start + 8192, k] = (part == k) @ weights
         # weight w for the predicted class, -w / (K - 1) for the others
         pred = hits * (1.0 + 1.0 / (K - 1)) - weights.sum() / (K - 1)
         pred /= norm
