@@ -24,7 +24,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gbdt import (REPO, RESULT_MARK, _RssSampler, _fmt,  # noqa: E402
+from bench_gbdt import (REPO, RESULT_MARK, _RssSampler, _fmt, write_outputs,  # noqa: E402
                         _maxrss_kb, _median, _rss_now_kb, _run_child)
 
 __all__ = ["REPO", "RESULT_MARK", "_fmt", "_median", "add_common_args", "child",
@@ -259,22 +258,7 @@ def main(script, args, libs, schedule, report, datasets):
         if own_workdir:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    text = report(results, infos, args)
-    print("")
-    print(text)
-    meta = dict(
-        date=datetime.datetime.now().isoformat(timespec="seconds"),
-        argv=sys.argv[1:], python=platform.python_version(), platform=platform.platform(),
-        cpu_count=os.cpu_count(),
-        affinity=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        env={k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "NUMBA_THREADING_LAYER",
-                                            "NUMBA_NUM_THREADS", "NUMBA_CACHE_DIR")},
-        total_s=time.perf_counter() - started, args=_jsonable_args(args))
-    args.out.write_text(json.dumps(dict(meta=meta, datasets=infos, results=results),
-                                   indent=1))
-    args.out.with_suffix(".md").write_text(text + "\n")
-    print(f"\nwrote {args.out} and {args.out.with_suffix('.md')}  "
-          f"(total {time.perf_counter() - started:.0f} s)")
+    write_outputs(args, report(results, infos, args), infos, results, started)
     return 0
 
 

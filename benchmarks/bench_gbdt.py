@@ -625,6 +625,12 @@ def main(argv=None):
             shutil.rmtree(workdir, ignore_errors=True)
 
     report = _report(results, infos, args)
+    write_outputs(args, report, infos, results, started)
+    return 0
+
+
+def write_outputs(args, report, infos, results, started):
+    """Print the markdown report and write it plus the JSON of every number."""
     print("")
     print(report)
     meta = dict(
@@ -640,8 +646,8 @@ def main(argv=None):
     args.out.write_text(json.dumps(dict(meta=meta, datasets=infos, results=results),
                                    indent=1))
     args.out.with_suffix(".md").write_text(report + "\n")
-    print(f"\nwrote {args.out} and {args.out.with_suffix('.md')}")
-    return 0
+    print(f"\nwrote {args.out} and {args.out.with_suffix('.md')}  "
+          f"(total {time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

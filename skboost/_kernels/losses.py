@@ -26,6 +26,18 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
+@inline
+def _softmax_shift(raw, i, K):
+    """Largest raw score of row ``i`` and ``sum_k exp(raw[i, k] - largest)``."""
+    top = raw[i, 0]
+    for k in range(1, K):
+        top = max(top, raw[i, k])
+    total = 0.0
+    for k in range(K):
+        total += np.exp(raw[i, k] - top)
+    return top, total
+
+
 @parallel
 def loss_gradients(code, y, raw, param, grad, hess):
     """Fill ``grad`` and ``hess`` for every row.
@@ -45,12 +57,7 @@ def loss_gradients(code, y, raw, param, grad, hess):
     n, K = raw.shape
     for i in prange(n):
         if code == MULTINOMIAL:
-            top = raw[i, 0]
-            for k in range(1, K):
-                top = max(top, raw[i, k])
-            total = 0.0
-            for k in range(K):
-                total += np.exp(raw[i, k] - top)
+            top, total = _softmax_shift(raw, i, K)
             for k in range(K):
                 p = np.exp(raw[i, k] - top) / total
                 target = 1.0 if y[i] == k else 0.0
@@ -120,13 +127,7 @@ def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weigh
 def _pointwise(code, t, raw, i, param):
     """Loss of row ``i`` (half squared error, half binomial deviance, ...)."""
     if code == MULTINOMIAL:
-        K = raw.shape[1]
-        top = raw[i, 0]
-        for k in range(1, K):
-            top = max(top, raw[i, k])
-        total = 0.0
-        for k in range(K):
-            total += np.exp(raw[i, k] - top)
+        top, total = _softmax_shift(raw, i, raw.shape[1])
         return top + np.log(total) - raw[i, np.int64(t)]
     r = raw[i, 0]
     if code == SQUARED_ERROR:

@@ -207,6 +207,18 @@ def _best_feature(gains, j):
 
 
 @serial
+def _pick_best(gains, bins, missing_lefts, j, best_gain, best_feature, best_bin,
+               best_missing_left):
+    """Store node ``j``'s best feature, gain, bin and missing side; return it."""
+    fbest = _best_feature(gains, j)
+    best_gain[j] = gains[j, fbest]
+    best_feature[j] = fbest
+    best_bin[j] = bins[j, fbest]
+    best_missing_left[j] = missing_lefts[j, fbest]
+    return fbest
+
+
+@serial
 def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missing_bin,
                        best_gain, best_feature, best_bin, best_missing_left, left_sums):
     """Pick each node's best feature and compute the left child's sums.
@@ -230,11 +242,8 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
     C = node_sums.shape[1]
     K = C - 2
     for j in range(n_nodes):
-        fbest = _best_feature(gains, j)
-        best_gain[j] = gains[j, fbest]
-        best_feature[j] = fbest
-        best_bin[j] = bins[j, fbest]
-        best_missing_left[j] = missing_lefts[j, fbest]
+        fbest = _pick_best(gains, bins, missing_lefts, j, best_gain, best_feature, best_bin,
+                           best_missing_left)
         if best_gain[j] == -np.inf:
             continue
         hf = hist[slots[j], fbest]
@@ -574,11 +583,8 @@ def select_best_exact(node_sums, gains, bins, missing_lefts, left_sums_by_featur
     C = node_sums.shape[1]
     K = C - 2
     for j in range(n_nodes):
-        fbest = _best_feature(gains, j)
-        best_gain[j] = gains[j, fbest]
-        best_feature[j] = fbest
-        best_bin[j] = bins[j, fbest]
-        best_missing_left[j] = missing_lefts[j, fbest]
+        fbest = _pick_best(gains, bins, missing_lefts, j, best_gain, best_feature, best_bin,
+                           best_missing_left)
         if best_gain[j] == -np.inf:
             continue
         for c in range(C):
