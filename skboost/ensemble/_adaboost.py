@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._grower import GrowerParams
 from .._tree import Forest
+from ._tools import ModelToolsMixin
 from ._base import (EngineTree, allow_nan_tags, estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
 
@@ -41,7 +42,7 @@ def _seeded_clone(estimator, rng):
     return est
 
 
-class BaseAdaBoost(BaseEstimator):
+class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
     """The boosting loop shared by both AdaBoost estimators."""
 
     _parameter_constraints = {

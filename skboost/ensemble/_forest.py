@@ -23,6 +23,7 @@ from .._grower import GrowerParams
 from .._kernels.criterion import ENTROPY, NEWTON, POISSON
 from .._losses import weighted_percentile
 from .._tree import LEAF, Forest
+from ._tools import ModelToolsMixin
 from ._base import (EngineTree, allow_nan_tags, check_monotonic_cst, estimator_threads,
                     make_grower, release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
@@ -34,7 +35,7 @@ _CRITERIA = {"gini": NEWTON, "entropy": ENTROPY, "log_loss": ENTROPY,
              "absolute_error": NEWTON}
 
 
-class BaseForest(BaseEstimator):
+class BaseForest(ModelToolsMixin, BaseEstimator):
     """Shared fit/predict machinery of the two forests."""
 
     _parameter_constraints = {
