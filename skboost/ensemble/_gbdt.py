@@ -23,13 +23,13 @@ from .._grower import GrowerParams
 from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
-from ._tools import ModelToolsMixin
+from ._tools import ModelToolsMixin, XGBoostExportMixin
 from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
                     release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
 
-class BaseGradientBoosting(ModelToolsMixin, BaseEstimator):
+class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     """Shared fit/predict machinery of the two gradient boosting estimators."""
 
     _parameter_constraints = {

@@ -40,3 +40,17 @@ class ModelToolsMixin:
         """One row per node of every tree, as a pandas DataFrame."""
         from .._inspect import trees_to_dataframe
         return trees_to_dataframe(self)
+
+
+class XGBoostExportMixin:
+    """Export of boosted models with squared-error, logistic or softmax objectives
+    to xgboost's JSON model format."""
+
+    def export_xgboost_json(self, path):
+        """Write the model as an xgboost JSON model file.
+
+        ``xgboost.Booster(model_file=path)`` loads it and predicts the same
+        values as this estimator.
+        """
+        from .._xgboost_export import export_xgboost_json
+        export_xgboost_json(self, path)
