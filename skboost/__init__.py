@@ -2,10 +2,11 @@
 from . import _config  # noqa: F401  (sets the OpenMP wait policy first)
 from .ensemble import (AdaBoostClassifier, AdaBoostRegressor, GradientBoostingClassifier,
                        GradientBoostingRegressor, RandomForestClassifier,
-                       RandomForestRegressor)
+                       RandomForestRegressor, XGBClassifier, XGBRegressor)
 
 __version__ = "0.1.0"
 
 __all__ = ["AdaBoostClassifier", "AdaBoostRegressor", "GradientBoostingClassifier",
            "GradientBoostingRegressor", "RandomForestClassifier", "RandomForestRegressor",
+           "XGBClassifier", "XGBRegressor",
            "__version__"]

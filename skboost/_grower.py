@@ -17,7 +17,7 @@ from ._dtypes import INDEX_DTYPE, SUM_DTYPE
 from ._kernels.criterion import NEWTON, split_params
 from ._kernels.partition import partition_nodes
 from ._kernels.split import find_splits_sorted, select_best_exact
-from ._tree import LEAF, Tree, compact_tree, prune_ccp
+from ._tree import LEAF, Tree, _alive, compact_tree, prune_ccp
 
 class GrowerParams:
     """Stopping rules and regularisation of one tree.
@@ -43,12 +43,19 @@ class GrowerParams:
         Features drawn anew at every node.
     criterion : int
         ``NEWTON``, ``ENTROPY`` or ``POISSON`` (``_kernels/criterion.py``).
+    column_sampler : skboost._features.ColumnSampler or None
+        xgboost-style column sampling and interaction constraints (instead of
+        ``max_features``).
+    float32_ties : bool
+        Break near-ties between exact split candidates as xgboost does (see
+        ``_kernels.criterion.split_params``).
     """
 
     def __init__(self, max_depth=None, max_leaf_nodes=None, min_samples_split=2,
                  min_samples_leaf=1, min_hessian=0.0, min_split_gain=0.0,
                  min_impurity_decrease=0.0, l2=0.0, l1=0.0, max_delta_step=0.0,
-                 monotonic_cst=None, max_features=None, criterion=NEWTON):
+                 monotonic_cst=None, max_features=None, criterion=NEWTON,
+                 column_sampler=None, float32_ties=False):
         self.max_depth = np.iinfo(np.int32).max if max_depth is None else int(max_depth)
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_split = int(min_samples_split)
@@ -62,11 +69,15 @@ class GrowerParams:
         self.monotonic_cst = monotonic_cst
         self.max_features = max_features
         self.criterion = criterion
+        self.float32_ties = bool(float32_ties)
+        self.column_sampler = (column_sampler if column_sampler is not None
+                               and column_sampler.active else None)
 
     def kernel_params(self):
         """The float64 parameter array read by the split kernels."""
         return split_params(self.l2, self.l1, self.max_delta_step,
-                            float(self.min_samples_leaf), self.min_hessian, self.criterion)
+                            float(self.min_samples_leaf), self.min_hessian, self.criterion,
+                            self.float32_ties)
 
 
 class GrownTree:
@@ -99,6 +110,20 @@ class GrownTree:
     @property
     def leaf_ends(self):
         return self.node_ends[self.leaves]
+
+    def prune_min_gain(self, min_gain):
+        """xgboost's post-pruning: bottom-up, a split whose children are both
+        leaves and whose gain is below ``min_gain`` becomes a leaf."""
+        tree = self.tree
+        is_leaf = tree.left == LEAF
+        for node in range(tree.node_count - 1, -1, -1):  # children after parents
+            if (not is_leaf[node] and is_leaf[tree.left[node]] and is_leaf[tree.right[node]]
+                    and tree.gain[node] < min_gain):
+                is_leaf[node] = True
+        if np.array_equal(is_leaf, tree.left == LEAF):
+            return
+        self.tree, self.node_starts, self.node_ends = compact_tree(
+            tree, _alive(tree, is_leaf), self.node_starts, self.node_ends)
 
     def prune(self, node_risk, ccp_alpha):
         """Minimal cost-complexity pruning (see :func:`~skboost._tree.prune_ccp`)."""
@@ -207,6 +232,9 @@ class TreeGrower:
     def feature_mask(self, m):
         """Features drawn for ``m`` nodes: (mask, use_mask) for the kernels."""
         p = self.params
+        if p.column_sampler is not None:
+            nodes = self._mask_nodes
+            return p.column_sampler.masks(nodes, self.nodes.depth[nodes]), True
         if p.max_features is None or p.max_features >= self.n_features:
             return np.zeros((1, 1), dtype=np.uint8), False
         if self._forced_mask is not None:
@@ -225,14 +253,17 @@ class TreeGrower:
         in the node; without this a node whose few drawn features cannot
         split it would become a leaf (sparse or constant columns).
         """
+        self._mask_nodes = nodes
         evaluate(nodes)
         p = self.params
-        if p.max_features is None or p.max_features >= self.n_features or nodes.size == 0:
+        if (p.max_features is None or p.max_features >= self.n_features or nodes.size == 0
+                or p.column_sampler is not None):
             return
         stuck = ~np.isfinite(self.nodes.gain[nodes])
         if not stuck.any():
             return
         self._forced_mask = np.ascontiguousarray(1 - self._last_mask[stuck])
+        self._mask_nodes = nodes[stuck]
         try:
             evaluate(nodes[stuck])
         finally:
@@ -305,6 +336,8 @@ class TreeGrower:
         t.start[rights] = starts + n_left
         t.end[rights] = t.end[parents]
         t.depth[children] = np.repeat(t.depth[parents] + 1, 2)
+        if self.params.column_sampler is not None:
+            self.params.column_sampler.split(parents, t.feature[parents], lefts, rights)
         t.sums[lefts] = t.left_sums[parents]
         t.sums[rights] = t.sums[parents] - t.left_sums[parents]
         self._child_bounds(parents, lefts, rights)
@@ -359,6 +392,8 @@ class TreeGrower:
         self.g, self.h, self._rng = g, h, rng
         self.unit_hessian = bool(unit_hessian)
         self._forced_mask = None
+        if self.params.column_sampler is not None:
+            self.params.column_sampler.start_tree(rng)
         self.nodes = t = _NodeTable(self.K)
         n_rows = rows.size
         self.sample_indices[:n_rows] = rows

@@ -35,14 +35,20 @@ P_MAX_DELTA_STEP = 2
 P_MIN_SAMPLES_LEAF = 3
 P_MIN_HESSIAN = 4
 P_CRITERION = 5
-N_PARAMS = 6
+P_FLOAT32_TIES = 6  # 1: gains compared in float32, a tie goes to the later threshold
+N_PARAMS = 7
 
 POISSON_EPS = np.finfo(np.float64).eps
 
 
 def split_params(l2=0.0, l1=0.0, max_delta_step=0.0, min_samples_leaf=1.0,
-                 min_hessian=0.0, criterion=NEWTON):
-    """The split-parameter array read by the kernels."""
+                 min_hessian=0.0, criterion=NEWTON, float32_ties=False):
+    """The split-parameter array read by the kernels.
+
+    ``float32_ties`` reproduces xgboost's exact enumeration: gains rounded to
+    float32 and, on a tie within a feature, the larger threshold (xgboost scans
+    dense columns from the largest value down and keeps the first best).
+    """
     params = np.zeros(N_PARAMS)
     params[P_L2] = l2
     params[P_L1] = l1
@@ -50,6 +56,7 @@ def split_params(l2=0.0, l1=0.0, max_delta_step=0.0, min_samples_leaf=1.0,
     params[P_MIN_SAMPLES_LEAF] = min_samples_leaf
     params[P_MIN_HESSIAN] = min_hessian
     params[P_CRITERION] = criterion
+    params[P_FLOAT32_TIES] = 1.0 if float32_ties else 0.0
     return params
 
 

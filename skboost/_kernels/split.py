@@ -9,7 +9,8 @@ next present bin above the threshold and the left child's sums.
 import numpy as np
 
 from ._jit import hot, inline, parallel, prange, serial
-from .criterion import (NEWTON, P_CRITERION, P_L2, P_MIN_HESSIAN, P_MIN_SAMPLES_LEAF, is_fast,
+from .criterion import (NEWTON, P_CRITERION, P_FLOAT32_TIES, P_L2, P_MIN_HESSIAN,
+                        P_MIN_SAMPLES_LEAF, is_fast,
                         monotonic_ok,
                         node_objective, node_objective_once, valid_children)
 
@@ -313,7 +314,12 @@ def _consider(acc, miss, j, f, r_prev, r_next, parent_obj, node_sums, K, cst, pa
                 left[c] = acc[j, c] + extra * miss[j, c]
                 right[c] = node_sums[j, c] - left[c]
             gain = _candidate_gain(left, right, parent_obj, K, cst, params, lower, upper)
-        if gain > out_gain[j, f]:
+        if params[P_FLOAT32_TIES] == 1.0:
+            gain = np.float64(np.float32(gain))
+            better = gain >= out_gain[j, f] and gain > -np.inf
+        else:
+            better = gain > out_gain[j, f]
+        if better:
             out_gain[j, f] = gain
             out_bin[j, f] = r_prev
             out_next_bin[j, f] = r_next

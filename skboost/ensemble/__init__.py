@@ -2,6 +2,8 @@
 from ._adaboost import AdaBoostClassifier, AdaBoostRegressor
 from ._forest import RandomForestClassifier, RandomForestRegressor
 from ._gbdt import GradientBoostingClassifier, GradientBoostingRegressor
+from ._xgb import XGBClassifier, XGBRegressor
 
 __all__ = ["AdaBoostClassifier", "AdaBoostRegressor", "GradientBoostingClassifier",
-           "GradientBoostingRegressor", "RandomForestClassifier", "RandomForestRegressor"]
+           "GradientBoostingRegressor", "RandomForestClassifier", "RandomForestRegressor",
+           "XGBClassifier", "XGBRegressor"]

@@ -1,0 +1,711 @@
+"""XGBClassifier and XGBRegressor: xgboost's regularised booster on the shared engine.
+
+Parameters carry xgboost's names, defaults and meanings; trees are grown by
+the shared engine with the Newton gain and leaf weights of the XGBoost paper
+(λ, α, γ, min_child_weight, max_delta_step).  ``tree_method="hist"`` bins
+once (``max_bin``), ``"exact"`` scans presorted column blocks, ``"approx"``
+re-bins before every round with hessian-weighted quantiles of the features
+(the paper's weighted quantile sketch) and then uses the histogram kernels.
+
+Beyond xgboost: any class labels, early stopping without an eval set (an
+internal validation split), realignment of reordered DataFrame columns, no
+restriction on feature names.
+"""
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .._binning import BinMapper
+from .._dtypes import INDEX_DTYPE, MAX_BINS, as_float
+from .._features import ColumnSampler, parse_interaction_constraints
+from .._grower import GrowerParams, TreeGrower
+from .._kernels.predict import add_leaf_values
+from .._losses import weighted_percentile
+from .._metrics import Metric
+from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
+                           make_objective)
+from .._tree import Forest
+from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
+                    release_training_data, validate_fit_data, validate_predict_data)
+from ._tools import ModelToolsMixin, XGBoostExportMixin
+
+# xgboost's smallest loss reduction that counts as a split (kRtEps)
+MIN_GAIN = 1e-6
+
+
+class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
+    """Shared fit/predict machinery of XGBClassifier and XGBRegressor.
+
+    ``objective=None`` means xgboost's default: ``"reg:squarederror"`` for the
+    regressor, ``"binary:logistic"`` / ``"multi:softprob"`` for the classifier.
+    """
+
+    _parameter_constraints = {
+        "n_estimators": [Interval(Integral, 0, None, closed="left")],
+        "max_depth": [Interval(Integral, 0, None, closed="left"), None],
+        "max_leaves": [Interval(Integral, 0, None, closed="left")],
+        "max_bin": [Interval(Integral, 2, None, closed="left")],
+        "grow_policy": [StrOptions({"depthwise", "lossguide"})],
+        "learning_rate": [Interval(Real, 0.0, None, closed="left")],
+        "objective": [str, callable, None],
+        "tree_method": [StrOptions({"auto", "exact", "approx", "hist"})],
+        "n_jobs": [Integral, None],
+        "gamma": [Interval(Real, 0.0, None, closed="left")],
+        "min_child_weight": [Interval(Real, 0.0, None, closed="left")],
+        "max_delta_step": [Interval(Real, 0.0, None, closed="left")],
+        "subsample": [Interval(Real, 0.0, 1.0, closed="right")],
+        "colsample_bytree": [Interval(Real, 0.0, 1.0, closed="right")],
+        "colsample_bylevel": [Interval(Real, 0.0, 1.0, closed="right")],
+        "colsample_bynode": [Interval(Real, 0.0, 1.0, closed="right")],
+        "reg_alpha": [Interval(Real, 0.0, None, closed="left")],
+        "reg_lambda": [Interval(Real, 0.0, None, closed="left")],
+        "scale_pos_weight": [Interval(Real, 0.0, None, closed="neither")],
+        "base_score": [Real, "array-like", None],
+        "random_state": ["random_state"],
+        "missing": [Real, None],
+        "num_parallel_tree": [Interval(Integral, 1, None, closed="left")],
+        "monotone_constraints": [str, dict, "array-like", None],
+        "interaction_constraints": [str, list, tuple, None],
+        "importance_type": [StrOptions({"gain", "weight", "cover", "total_gain",
+                                        "total_cover", "split"}), None],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "eval_metric": [str, callable, list, tuple, None],
+        "callbacks": [list, tuple, None],
+        "enable_categorical": ["boolean"],
+        "max_cat_to_onehot": [Interval(Integral, 1, None, closed="left")],
+        "verbosity": [Interval(Integral, 0, 3, closed="both"), None],
+        "huber_slope": [Interval(Real, 0.0, None, closed="neither")],
+        "quantile_alpha": [Real, "array-like"],
+        "tweedie_variance_power": [Interval(Real, 1.0, 2.0, closed="left")],
+        "validation_fraction": [Interval(Real, 0.0, 1.0, closed="neither")],
+    }
+
+    def __init__(self, *, n_estimators=100, max_depth=6, max_leaves=0, max_bin=256,
+                 grow_policy="depthwise", learning_rate=0.3, objective=None,
+                 tree_method="auto", n_jobs=None, gamma=0.0, min_child_weight=1.0,
+                 max_delta_step=0.0, subsample=1.0, colsample_bytree=1.0,
+                 colsample_bylevel=1.0, colsample_bynode=1.0, reg_alpha=0.0,
+                 reg_lambda=1.0, scale_pos_weight=1.0, base_score=None, random_state=None,
+                 missing=np.nan, num_parallel_tree=1, monotone_constraints=None,
+                 interaction_constraints=None, importance_type="gain",
+                 early_stopping_rounds=None, eval_metric=None, callbacks=None,
+                 enable_categorical=False, max_cat_to_onehot=4, verbosity=1,
+                 huber_slope=1.0, quantile_alpha=0.5, tweedie_variance_power=1.5,
+                 validation_fraction=0.1):
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.max_leaves = max_leaves
+        self.max_bin = max_bin
+        self.grow_policy = grow_policy
+        self.learning_rate = learning_rate
+        self.objective = objective
+        self.tree_method = tree_method
+        self.n_jobs = n_jobs
+        self.gamma = gamma
+        self.min_child_weight = min_child_weight
+        self.max_delta_step = max_delta_step
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.colsample_bylevel = colsample_bylevel
+        self.colsample_bynode = colsample_bynode
+        self.reg_alpha = reg_alpha
+        self.reg_lambda = reg_lambda
+        self.scale_pos_weight = scale_pos_weight
+        self.base_score = base_score
+        self.random_state = random_state
+        self.missing = missing
+        self.num_parallel_tree = num_parallel_tree
+        self.monotone_constraints = monotone_constraints
+        self.interaction_constraints = interaction_constraints
+        self.importance_type = importance_type
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_metric = eval_metric
+        self.callbacks = callbacks
+        self.enable_categorical = enable_categorical
+        self.max_cat_to_onehot = max_cat_to_onehot
+        self.verbosity = verbosity
+        self.huber_slope = huber_slope
+        self.quantile_alpha = quantile_alpha
+        self.tweedie_variance_power = tweedie_variance_power
+        self.validation_fraction = validation_fraction
+
+    # ------------------------------------------------------------ data
+    def _with_missing(self, X):
+        """Values equal to ``missing`` become NaN (a copy; X is float64)."""
+        if self.missing is None or np.isnan(self.missing):
+            return X
+        X = X.copy()
+        X[X == self.missing] = np.nan
+        return X
+
+    def _validate_eval_sets(self, eval_set, sample_weight_eval_set, base_margin_eval_set):
+        if eval_set is None:
+            return []
+        if not isinstance(eval_set, (list, tuple)):
+            raise TypeError("eval_set must be a list of (X, y) pairs.")
+        sets = []
+        for i, pair in enumerate(eval_set):
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise TypeError(f"eval_set[{i}] must be an (X, y) pair.")
+            X_e = self._with_missing(validate_predict_data(self, pair[0]))
+            y_e = self._encode_eval_target(pair[1], X_e.shape[0], i)
+            w_e = None if sample_weight_eval_set is None else sample_weight_eval_set[i]
+            w_e = np.ones(X_e.shape[0]) if w_e is None else np.asarray(w_e, dtype=np.float64)
+            if w_e.shape != (X_e.shape[0],):
+                raise ValueError(f"sample_weight_eval_set[{i}] has shape {w_e.shape}; "
+                                 f"expected ({X_e.shape[0]},).")
+            bm = None if base_margin_eval_set is None else base_margin_eval_set[i]
+            weighted = sample_weight_eval_set is not None and \
+                sample_weight_eval_set[i] is not None
+            sets.append((f"validation_{i}", X_e, y_e, w_e, bm, weighted))
+        return sets
+
+    def _encode_eval_target(self, y, n_rows, index):
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != n_rows:
+            raise ValueError(f"eval_set[{index}] has {n_rows} rows in X but y of shape "
+                             f"{y.shape}.")
+        return self._encode_known_target(y)
+
+    def _internal_validation(self, X, y, w, base_margin):
+        """Hold out ``validation_fraction`` of the rows for early stopping."""
+        stratify = y if is_classifier(self) else None
+        idx = np.arange(X.shape[0])
+        train, val = train_test_split(idx, test_size=self.validation_fraction,
+                                      random_state=check_random_state(self.random_state)
+                                      .randint(np.iinfo(np.int32).max), stratify=stratify)
+        train, val = np.sort(train), np.sort(val)
+        if is_classifier(self) and np.unique(y[train]).size != np.unique(y).size:
+            raise ValueError("The training rows left after the early-stopping split lack "
+                             "a class; pass eval_set or change random_state.")
+        bm_val = None if base_margin is None else base_margin[val]
+        bm_train = None if base_margin is None else base_margin[train]
+        evals = [("validation_0", X[val], y[val], w[val], bm_val, True)]
+        return X[train], y[train], w[train], bm_train, evals
+
+    # ------------------------------------------------------------ parameters
+    def _grower_params(self, n_features):
+        lossguide = self.grow_policy == "lossguide" or self.max_leaves > 0
+        max_depth = self.max_depth if self.max_depth else None
+        if not lossguide and max_depth is None:
+            raise ValueError("max_depth=0 (no depth limit) needs grow_policy='lossguide' "
+                             "or max_leaves > 0.")
+        exact = self._split_method == "exact"
+        sampler = ColumnSampler(
+            n_features, self.colsample_bytree, self.colsample_bylevel, self.colsample_bynode,
+            self._interaction_sets)
+        return GrowerParams(
+            max_depth=max_depth, max_leaf_nodes=(self.max_leaves or None) if lossguide
+            else None, min_samples_split=2, min_samples_leaf=1,
+            min_hessian=self.min_child_weight,
+            # exact: grow every positive split, prune by gamma afterwards (as xgboost)
+            min_split_gain=MIN_GAIN if exact else max(MIN_GAIN, self.gamma),
+            l2=self.reg_lambda, l1=self.reg_alpha, max_delta_step=self.max_delta_step,
+            monotonic_cst=self._monotonic, column_sampler=sampler, float32_ties=exact)
+
+    def _resolve_monotone(self, n_features):
+        cst = self.monotone_constraints
+        if cst is None:
+            return None
+        if isinstance(cst, str):
+            text = cst.strip().strip("()[]")
+            try:
+                cst = [int(v) for v in text.split(",") if v.strip()]
+            except ValueError as exc:
+                raise ValueError(f"monotone_constraints {self.monotone_constraints!r} is "
+                                 "not a tuple of -1/0/1.") from exc
+        if isinstance(cst, dict):
+            names = getattr(self, "feature_names_in_", None)
+            if names is None:
+                raise ValueError("monotone_constraints as a dict needs feature names "
+                                 "(fit on a DataFrame).")
+            unknown = set(cst) - set(names)
+            if unknown:
+                raise ValueError(f"monotone_constraints names unknown features "
+                                 f"{sorted(unknown)}.")
+            cst = [cst.get(name, 0) for name in names]
+        cst = check_monotonic_cst(cst, n_features)
+        if np.any(cst != 0) and self._objective.n_outputs > 1:
+            raise ValueError("monotone_constraints are not supported with several "
+                             "outputs (multi-class or several quantiles).")
+        return cst
+
+    def _make_metrics(self):
+        spec = self.eval_metric
+        if spec is None:
+            spec = [self._objective.default_metric]
+        elif isinstance(spec, str) or callable(spec):
+            spec = [spec]
+        return [Metric(m, self._objective) for m in spec]
+
+    # ------------------------------------------------------------ fit
+    def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
+            verbose=True, xgb_model=None, sample_weight_eval_set=None,
+            base_margin_eval_set=None):
+        """Fit the booster.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN (and values equal to ``missing``) are missing values.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        base_margin : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Margin added to every row before the trees (instead of ``base_score``).
+        eval_set : list of (X, y) pairs, default=None
+            Evaluated after each round (``evals_result()``); the last metric
+            of the last set drives ``early_stopping_rounds``.
+        verbose : bool or int, default=True
+            Print the evaluation every round (or every ``verbose`` rounds).
+        xgb_model : XGBClassifier, XGBRegressor or path, default=None
+            A fitted model (or model file) to continue training from.
+        sample_weight_eval_set, base_margin_eval_set : list, default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
+                                                y_numeric=not is_classifier(self))
+        X = self._with_missing(X)
+        y = self._encode_target(y)
+        self._set_objective(y)
+        self._objective.check_target(y)
+        sample_weight = self._scaled_weights(y, sample_weight)
+        self._interaction_sets = (None if self.interaction_constraints is None else
+                                  parse_interaction_constraints(
+                                      self.interaction_constraints, X.shape[1],
+                                      getattr(self, "feature_names_in_", None)))
+        self._monotonic = self._resolve_monotone(X.shape[1])
+        base_margin = self._check_base_margin(base_margin, X.shape[0])
+        evals = self._validate_eval_sets(eval_set, sample_weight_eval_set,
+                                         base_margin_eval_set)
+        if self.early_stopping_rounds is not None and not evals:
+            X, y, sample_weight, base_margin, evals = self._internal_validation(
+                X, y, sample_weight, base_margin)
+        if not evals and self.early_stopping_rounds is not None:
+            raise ValueError("early_stopping_rounds needs validation data.")
+        with estimator_threads(self):
+            self._boost(X, y, sample_weight, base_margin, evals, verbose, xgb_model)
+        return self
+
+    def _scaled_weights(self, y, sample_weight):
+        if self.scale_pos_weight != 1.0 and self._objective.n_outputs == 1 and \
+                is_classifier(self):
+            sample_weight = np.where(y == 1, sample_weight * self.scale_pos_weight,
+                                     sample_weight)
+        return sample_weight
+
+    def _check_base_margin(self, base_margin, n_rows):
+        if base_margin is None:
+            return None
+        K = self._objective.n_outputs
+        bm = np.asarray(base_margin, dtype=np.float64)
+        if bm.size != n_rows * K:
+            raise ValueError(f"base_margin has {bm.size} values; expected {n_rows} rows "
+                             f"x {K} outputs.")
+        bm = bm.reshape(n_rows, K)
+        if not np.all(np.isfinite(bm)):
+            raise ValueError("base_margin contains NaN or infinity.")
+        return bm
+
+    def _start_margin(self, n_rows, base_margin):
+        if base_margin is not None:
+            return np.array(base_margin, dtype=np.float64)
+        return np.tile(self._base_margin, (n_rows, 1))
+
+    def _initial_state(self, X, y, w, xgb_model):
+        """Fresh forest and base margin, or those of ``xgb_model`` to continue."""
+        K = self._objective.n_outputs
+        if xgb_model is None:
+            if self.base_score is not None:
+                base = np.broadcast_to(np.asarray(self.base_score, dtype=np.float64), (K,))
+            else:
+                base = self._objective.base_score(y, w)
+            self._base_margin = np.ascontiguousarray(self._objective.to_margin(base))
+            self._forest = Forest(K)
+            return
+        if isinstance(xgb_model, str) or hasattr(xgb_model, "__fspath__"):
+            from .._model_io import load_model
+            xgb_model = load_model(xgb_model)
+        if not isinstance(xgb_model, BaseXGB) or not hasattr(xgb_model, "_forest"):
+            raise TypeError("xgb_model must be a fitted XGBClassifier/XGBRegressor or the "
+                            "path of one saved with save_model.")
+        if xgb_model.n_features_in_ != X.shape[1] or \
+                xgb_model._objective.n_outputs != K:
+            raise ValueError("xgb_model was fitted on a different number of features or "
+                             "outputs.")
+        self._base_margin = xgb_model._base_margin.copy()
+        self._forest = Forest(K)
+        for tree, column in zip(xgb_model._forest.trees, xgb_model._forest.columns):
+            self._forest.append(tree, column)
+
+    def _engine(self, X, w, seed):
+        self._split_method = "exact" if self.tree_method == "exact" else "hist"
+        params = self._grower_params(X.shape[1])
+        max_bin = min(self.max_bin, MAX_BINS)
+        grower = make_grower(self._split_method, X, w, 1, params, max_bin, seed)
+        return grower, params
+
+    def _boost(self, X, y, w, base_margin, evals, verbose, xgb_model):
+        rng = check_random_state(self.random_state)
+        seed = rng.randint(np.iinfo(np.int32).max)
+        K = self._objective.n_outputs
+        self._initial_state(X, y, w, xgb_model)
+        grower, params = self._engine(X, w, seed)
+        self._bin_mapper = grower.bin_mapper
+        margin = self._start_margin(X.shape[0], base_margin)
+        self._forest.add_raw(X, margin)
+        eval_margins = [self._start_margin(e[1].shape[0], e[4]) for e in evals]
+        for (_, X_e, *_), m_e in zip(evals, eval_margins):
+            self._forest.add_raw(X_e, m_e)
+        metrics = self._make_metrics()
+        self.evals_result_ = {name: {m.name: [] for m in metrics} for name, *_ in evals}
+        stopper = _EarlyStopping(self.early_stopping_rounds, metrics[-1].maximise) \
+            if evals else None
+        callbacks = list(self.callbacks or [])
+        for cb in callbacks:
+            if hasattr(cb, "before_training"):
+                cb.before_training(self)
+        first_round = len(self._forest) // (K * self.num_parallel_tree)
+        n_rounds = 0
+        for i in range(self.n_estimators):
+            g, h = self._gradients(y, margin, w)
+            rows = self._round_rows(rng, w)
+            if self.tree_method == "approx":
+                grower = self._approx_grower(X, h, params, seed + i)
+            for _ in range(self.num_parallel_tree):
+                for k in range(K):
+                    self._grow_tree(grower, g[:, k], h[:, k], rows, rng, X, y, margin, w, k)
+            n_rounds = i + 1
+            stop = self._evaluate_round(first_round + i, evals, eval_margins, metrics,
+                                        verbose, stopper)
+            for cb in callbacks:
+                if hasattr(cb, "after_iteration") and \
+                        cb.after_iteration(self, first_round + i, self.evals_result_):
+                    stop = True
+            if stop:
+                break
+        self._finish(first_round, n_rounds, stopper)
+        release_training_data(self._bin_mapper)
+        for cb in callbacks:
+            if hasattr(cb, "after_training"):
+                cb.after_training(self)
+
+    def _gradients(self, y, margin, w):
+        """Gradients and hessians computed in float32, as xgboost does (its margins
+        and gradient pairs are float32); the same rounding keeps near-tied splits
+        choosing as xgboost's do.  Sums stay float64."""
+        m32 = margin.astype(np.float32).astype(np.float64)
+        g, h = self._objective.gradients(y, m32, w)
+        return (g.astype(np.float32).astype(np.float64),
+                h.astype(np.float32).astype(np.float64))
+
+    def _round_rows(self, rng, w):
+        """Rows of this round: positive weight, and a Bernoulli draw when subsampling."""
+        keep = w > 0
+        if self.subsample < 1.0:
+            keep &= rng.random_sample(w.shape[0]) < self.subsample
+        return np.flatnonzero(keep).astype(INDEX_DTYPE)
+
+    def _approx_grower(self, X, h, params, seed):
+        """Bins from hessian-weighted quantiles of this round's statistics."""
+        weights = h.sum(axis=1)
+        if not np.any(weights > 0):
+            weights = np.ones_like(weights)
+        mapper = BinMapper(min(self.max_bin, MAX_BINS), random_state=seed).fit(
+            X, np.maximum(weights, 0.0))
+        return TreeGrower(mapper.transform(X), mapper, 1, params)
+
+    def _grow_tree(self, grower, g, h, rows, rng, X, y, margin, w, k):
+        grown = grower.grow(np.ascontiguousarray(g[:, np.newaxis]),
+                            np.ascontiguousarray(h), rows, rng)
+        if self._split_method == "exact" and self.gamma > 0:
+            grown.prune_min_gain(self.gamma)
+        alphas = self._objective.adaptive_alphas
+        if alphas is not None:
+            self._refit_leaves(grown, y, margin[:, k], w, alphas[k])
+        tree = grown.tree.scaled(self.learning_rate / self.num_parallel_tree)
+        self._forest.append(tree, k)
+        if rows.size == margin.shape[0] and self.tree_method != "approx":
+            add_leaf_values(grown.sample_indices, grown.leaf_starts, grown.leaf_ends,
+                            np.ascontiguousarray(tree.value[grown.leaves, 0]), margin, k)
+        else:
+            self._forest.add_raw(X, margin, len(self._forest) - 1, len(self._forest))
+
+    @staticmethod
+    def _refit_leaves(grown, y, margin, w, alpha):
+        """Leaf values = the weighted ``alpha`` quantile of the leaf's residuals."""
+        tree = grown.tree
+        for leaf, start, end in zip(grown.leaves, grown.leaf_starts, grown.leaf_ends):
+            idx = grown.sample_indices[start:end]
+            if idx.size and w[idx].sum() > 0:
+                tree.value[leaf, 0] = weighted_percentile(y[idx] - margin[idx], w[idx],
+                                                          100.0 * alpha)
+
+    def _evaluate_round(self, iteration, evals, eval_margins, metrics, verbose, stopper):
+        if not evals:
+            return False
+        K = self._objective.n_outputs
+        n = len(self._forest)
+        for (name, X_e, y_e, w_e, _, weighted), m_e in zip(evals, eval_margins):
+            self._forest.add_raw(X_e, m_e, n - K * self.num_parallel_tree, n)
+            pred = self._objective.transform(m_e)
+            for metric in metrics:
+                value = metric(y_e, pred, w_e, *self._user_eval_view(metric, y_e, m_e),
+                               weighted=weighted)
+                self.evals_result_[name][metric.name].append(value)
+        if verbose and (verbose is True or iteration % int(verbose) == 0):
+            parts = [f"{name}-{metric.name}:{self.evals_result_[name][metric.name][-1]:.5f}"
+                     for name, *_ in evals for metric in metrics]
+            print(f"[{iteration}]\t" + "\t".join(parts))
+        last = self.evals_result_[evals[-1][0]][metrics[-1].name][-1]
+        return stopper.update(iteration, last)
+
+    def _user_eval_view(self, metric, y_e, m_e):
+        """What a callable metric receives: (predictions, targets) as users see them."""
+        if not metric.callable:
+            return None, None
+        return self._user_predictions(m_e), self._decode_target(y_e)
+
+    def _finish(self, first_round, n_rounds, stopper):
+        self.n_estimators_ = first_round + n_rounds
+        if stopper is not None and stopper.best_iteration is not None and \
+                self.early_stopping_rounds is not None:
+            self.best_iteration = stopper.best_iteration
+            self.best_score = stopper.best_score
+
+    # ------------------------------------------------------------ predict
+    def _trees_per_round(self):
+        return self._objective.n_outputs * self.num_parallel_tree
+
+    def _round_range(self, iteration_range):
+        """Rounds [begin, end) to predict with (default: up to the best iteration)."""
+        if iteration_range is None or tuple(iteration_range) == (0, 0):
+            end = getattr(self, "best_iteration", None)
+            return 0, self.n_estimators_ if end is None else end + 1
+        begin, end = (int(v) for v in iteration_range)
+        if not 0 <= begin <= end <= self.n_estimators_:
+            raise ValueError(f"iteration_range {tuple(iteration_range)} is outside the "
+                             f"{self.n_estimators_} boosted rounds.")
+        return begin, end
+
+    def _margin(self, X, base_margin=None, iteration_range=None):
+        """Margins of shape (n_samples, n_outputs)."""
+        check_is_fitted(self, "_forest")
+        X = self._with_missing(validate_predict_data(self, X))
+        margin = self._start_margin(X.shape[0], self._check_base_margin(base_margin,
+                                                                        X.shape[0]))
+        begin, end = self._round_range(iteration_range)
+        T = self._trees_per_round()
+        with estimator_threads(self):
+            self._forest.add_raw(as_float(X), margin, begin * T, end * T)
+        return margin
+
+    def apply(self, X, iteration_range=None):
+        """Leaf index of every row in every tree.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_trees), int32
+        """
+        check_is_fitted(self, "_forest")
+        X = self._with_missing(validate_predict_data(self, X))
+        begin, end = self._round_range(iteration_range)
+        T = self._trees_per_round()
+        with estimator_threads(self):
+            return self._forest.apply(as_float(X))[:, begin * T:end * T]
+
+    def _contributions(self, X, base_margin):
+        if base_margin is not None:
+            raise ValueError("pred_contribs with base_margin is not supported.")
+        return self.predict_contributions(X)
+
+    def evals_result(self):
+        """Per-round metric values: ``{"validation_0": {"logloss": [...]}, ...}``."""
+        check_is_fitted(self, "_forest")
+        return self.evals_result_
+
+    def _margin_parts(self):
+        """Trees, their output columns and the constant base margin (for SHAP values,
+        tree tables and export)."""
+        return self._forest, np.ones(len(self._forest)), self._base_margin
+
+    @property
+    def feature_importances_(self):
+        """Importances of ``importance_type`` (xgboost's default: gain), normalised."""
+        check_is_fitted(self, "_forest")
+        from .._inspect import feature_importances
+        return feature_importances(self, self.importance_type or "gain")
+
+    @property
+    def n_trees_per_iteration_(self):
+        check_is_fitted(self, "_forest")
+        return self._trees_per_round()
+
+    def __sklearn_tags__(self):
+        return allow_nan_tags(super().__sklearn_tags__())
+
+
+class _EarlyStopping:
+    """Tracks the best round of the monitored metric."""
+
+    def __init__(self, rounds, maximise):
+        self.rounds, self.maximise = rounds, maximise
+        self.best_iteration = None
+        self.best_score = None
+
+    def update(self, iteration, value):
+        better = self.best_score is None or (
+            value > self.best_score if self.maximise else value < self.best_score)
+        if better:
+            self.best_iteration, self.best_score = iteration, value
+        return self.rounds is not None and iteration - self.best_iteration >= self.rounds
+
+
+class XGBRegressor(RegressorMixin, BaseXGB):
+    """xgboost's regressor on the shared engine (scikit-learn API).
+
+    Parameters are those of :class:`xgboost.XGBRegressor`, with the same
+    names, defaults and meanings (``objective=None`` is
+    ``"reg:squarederror"``; ``max_bin`` is capped at 255), plus
+    ``validation_fraction`` (the internal split used for early stopping
+    when ``early_stopping_rounds`` is set and ``fit`` gets no ``eval_set``).
+    See the module docstring and ``docs/xgb.md`` for the algorithm.
+
+    Attributes
+    ----------
+    n_estimators_ : int
+        Boosting rounds grown.
+    best_iteration, best_score : int, float
+        Set when early stopping was used.
+    evals_result_ : dict
+    feature_importances_ : ndarray of shape (n_features,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features,)
+    """
+
+    def _set_objective(self, y):
+        objective = self.objective or "reg:squarederror"
+        self._objective = make_objective(
+            objective, REGRESSION_OBJECTIVES, huber_slope=self.huber_slope,
+            quantile_alpha=self.quantile_alpha,
+            tweedie_variance_power=self.tweedie_variance_power)
+
+    def _encode_target(self, y):
+        return np.asarray(y, dtype=np.float64)
+
+    _encode_known_target = _encode_target
+
+    def _decode_target(self, y):
+        return y
+
+    def _user_predictions(self, margin):
+        pred = self._objective.transform(margin)
+        return pred[:, 0] if pred.shape[1] == 1 else pred
+
+    def predict(self, X, output_margin=False, validate_features=True, base_margin=None,
+                iteration_range=None, pred_contribs=False):
+        """Predicted targets (or margins), ndarray of shape (n_samples,) or
+        (n_samples, n_quantiles) for several quantiles."""
+        if pred_contribs:
+            return self._contributions(X, base_margin)
+        margin = self._margin(X, base_margin, iteration_range)
+        pred = margin if output_margin else self._objective.transform(margin)
+        return pred[:, 0] if pred.shape[1] == 1 else pred
+
+
+class XGBClassifier(ClassifierMixin, BaseXGB):
+    """xgboost's classifier on the shared engine (scikit-learn API).
+
+    Parameters are those of :class:`xgboost.XGBClassifier`, with the same
+    names, defaults and meanings (``objective=None`` is ``"binary:logistic"``
+    for two classes and ``"multi:softprob"`` otherwise; a binary objective
+    given for more classes switches to ``"multi:softprob"``), plus
+    ``validation_fraction``.  Class labels can be any values (strings,
+    non-contiguous integers); early stopping without ``eval_set`` holds out
+    a stratified split.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_classes_ : int
+    n_estimators_, best_iteration, best_score, evals_result_,
+    feature_importances_, n_features_in_, feature_names_in_
+        As :class:`XGBRegressor`.
+    """
+
+    def _encode_target(self, y):
+        check_classification_targets(y)
+        self._label_encoder = LabelEncoder().fit(y)
+        self.classes_ = self._label_encoder.classes_
+        self.n_classes_ = self.classes_.size
+        if self.n_classes_ < 2:
+            raise ValueError(f"The classifier needs samples of at least 2 classes in the "
+                             f"data, but the data contains only one class: "
+                             f"{self.classes_[0]!r}.")
+        return self._label_encoder.transform(y).astype(np.float64)
+
+    def _encode_known_target(self, y):
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"eval_set holds labels not seen in y: {unknown.tolist()}.")
+        return self._label_encoder.transform(y).astype(np.float64)
+
+    def _decode_target(self, y):
+        return self.classes_[y.astype(np.int64)]
+
+    def _set_objective(self, y):
+        objective = self.objective
+        if objective is None or (self.n_classes_ > 2 and isinstance(objective, str)
+                                 and objective.startswith("binary:")):
+            objective = "binary:logistic" if self.n_classes_ == 2 else "multi:softprob"
+        num_class = self.n_classes_ if (callable(objective) and self.n_classes_ > 2) or (
+            isinstance(objective, str) and objective.startswith("multi:")) else None
+        self._objective = make_objective(objective, CLASSIFICATION_OBJECTIVES,
+                                         num_class=num_class)
+
+    def _proba_from_margin(self, margin):
+        obj = self._objective
+        if margin.shape[1] > 1:
+            return obj.transform(margin) if obj.name != "custom" else \
+                _softmax_rows(margin)
+        if obj.name == "binary:hinge":
+            p = (margin[:, 0] > 0).astype(np.float64)
+        else:
+            p = 1.0 / (1.0 + np.exp(-margin[:, 0]))
+        return np.column_stack([1.0 - p, p])
+
+    def _user_predictions(self, margin):
+        proba = self._proba_from_margin(margin)
+        return proba[:, 1] if proba.shape[1] == 2 else proba
+
+    def predict_proba(self, X, validate_features=True, base_margin=None,
+                      iteration_range=None):
+        """Class probabilities, ndarray of shape (n_samples, n_classes), float64."""
+        return self._proba_from_margin(self._margin(X, base_margin, iteration_range))
+
+    def predict(self, X, output_margin=False, validate_features=True, base_margin=None,
+                iteration_range=None, pred_contribs=False):
+        """Predicted class labels (or margins with ``output_margin=True``)."""
+        if pred_contribs:
+            return self._contributions(X, base_margin)
+        margin = self._margin(X, base_margin, iteration_range)
+        if output_margin:
+            return margin[:, 0] if margin.shape[1] == 1 else margin
+        if margin.shape[1] == 1:
+            return self.classes_[(margin[:, 0] > 0).astype(np.int64)]
+        return self.classes_[np.argmax(margin, axis=1)]
+
+
+def _softmax_rows(margin):
+    z = np.exp(margin - margin.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
