@@ -68,8 +68,14 @@ def poisson_nloglik(y, pred, w):
 
 
 def gamma_nloglik(y, pred, w):
-    p = np.maximum(pred[:, 0], PROB_EPS)
+    p = np.maximum(pred[:, 0], 1e-6)  # xgboost's floor
     return _mean(y / p + np.log(p), w)
+
+
+def gamma_deviance(y, pred, w):
+    # xgboost shifts both by kRtEps (1e-6) so that zeros stay finite
+    p, t = pred[:, 0] + 1e-6, y + 1e-6
+    return 2.0 * _mean(np.log(p / t) + t / p - 1.0, w)
 
 
 def tweedie_nloglik(y, pred, w, rho=1.5):
@@ -89,7 +95,8 @@ def quantile(y, pred, w, alphas=(0.5,)):
 METRICS = {"rmse": rmse, "rmsle": rmsle, "mae": mae, "mape": mape, "mphe": mphe,
            "logloss": logloss, "error": error, "auc": auc, "mlogloss": mlogloss,
            "merror": merror, "poisson-nloglik": poisson_nloglik,
-           "gamma-nloglik": gamma_nloglik, "tweedie-nloglik": tweedie_nloglik,
+           "gamma-nloglik": gamma_nloglik, "gamma-deviance": gamma_deviance,
+           "tweedie-nloglik": tweedie_nloglik,
            "quantile": quantile}
 MAXIMISED = {"auc"}
 

@@ -11,13 +11,49 @@ softmax hessian).  ``base_score`` is in the response space, as in xgboost;
 import numpy as np
 from scipy.special import expit, softmax
 
-from ._losses import weighted_percentile
-
 HESSIAN_FLOOR = 1e-16
+# xgboost's kRtEps: the floor of the hessian sum of its intercept estimate
+# and the clamp of a logistic base score
+RT_EPS = 1e-6
 
 
 def _wmean(y, w):
     return float(np.average(y, weights=w))
+
+
+def xgb_quantile(values, weights, alpha):
+    """A quantile by xgboost's rules (``common::Quantile`` / ``WeightedQuantile``).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+    weights : ndarray of shape (n,) or None
+        None (no sample weights given): the interpolated quantile with
+        positions ``alpha * (n + 1)`` (numpy's ``"weibull"`` method, clamped
+        to the extreme values).  Otherwise the smallest value whose
+        cumulative weight reaches ``alpha`` times the total.
+    alpha : float in [0, 1]
+
+    Returns
+    -------
+    float (NaN when ``values`` is empty)
+    """
+    n = values.size
+    if n == 0:
+        return np.nan
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    if weights is None:
+        if alpha <= 1.0 / (n + 1):
+            return float(v[0])
+        if alpha >= n / (n + 1):
+            return float(v[-1])
+        x = alpha * (n + 1)
+        k = int(np.floor(x)) - 1
+        return float(v[k] + (x - 1 - k) * (v[k + 1] - v[k]))
+    cdf = np.cumsum(weights[order])
+    index = min(int(np.searchsorted(cdf, alpha * cdf[-1], side="left")), n - 1)
+    return float(v[index])
 
 
 class Objective:
@@ -49,6 +85,13 @@ class Objective:
         """Default base score (response space), ndarray of shape (n_outputs,)."""
         return np.array([_wmean(y, w)])
 
+    def newton_base_score(self, y, w):
+        """xgboost's ``FitIntercept``: one unregularised Newton step from a zero
+        margin, mapped to the response space."""
+        g, h = self.gradients(y, np.zeros((y.shape[0], self.n_outputs)), w)
+        step = -g.sum(axis=0) / np.maximum(h.sum(axis=0), RT_EPS)
+        return self.transform(step[np.newaxis, :])[0]
+
     def to_margin(self, base_score):
         return np.asarray(base_score, dtype=np.float64)
 
@@ -79,11 +122,7 @@ class SquaredLogError(Objective):
             raise ValueError("reg:squaredlogerror needs targets greater than -1.")
 
     def base_score(self, y, w):
-        # the minimiser of the loss: the weighted mean on the log1p scale
-        return np.array([np.expm1(_wmean(np.log1p(y), w))])
-
-    def transform(self, margin):
-        return margin
+        return self.newton_base_score(y, w)
 
     def _pointwise(self, y, m):
         m = np.maximum(m, -1 + 1e-6)
@@ -97,7 +136,7 @@ class PseudoHuberError(Objective):
     default_metric = "mphe"
 
     def base_score(self, y, w):
-        return np.array([weighted_percentile(y, w, 50.0)])
+        return self.newton_base_score(y, w)
 
     def _pointwise(self, y, m):
         slope = self.params.get("huber_slope", 1.0)
@@ -122,11 +161,12 @@ class QuantileError(Objective):
         self.n_outputs = alphas.size
 
     def base_score(self, y, w):
-        return np.array([weighted_percentile(y, w, 100 * a) for a in self.adaptive_alphas])
+        weights = w if self.params.get("weighted", True) else None
+        return np.array([xgb_quantile(y, weights, a) for a in self.adaptive_alphas])
 
     def gradients(self, y, margin, w):
-        below = y[:, np.newaxis] < margin  # residual y - m negative
-        g = np.where(below, 1.0 - self.adaptive_alphas, -self.adaptive_alphas)
+        above = margin >= y[:, np.newaxis]  # xgboost: d = m - y >= 0 -> 1 - alpha
+        g = np.where(above, 1.0 - self.adaptive_alphas, -self.adaptive_alphas)
         return g * w[:, np.newaxis], np.repeat(w[:, np.newaxis], self.n_outputs, axis=1)
 
 
@@ -137,6 +177,11 @@ class AbsoluteError(QuantileError):
     def __init__(self, **params):
         params = dict(params, quantile_alpha=0.5)
         super().__init__(**params)
+
+    def gradients(self, y, margin, w):
+        # xgboost: sign(m - y) (0 on a tie), hessian w
+        g = np.sign(margin - y[:, np.newaxis])
+        return g * w[:, np.newaxis], w[:, np.newaxis].copy()
 
 
 class Logistic(Objective):
@@ -150,12 +195,16 @@ class Logistic(Objective):
             raise ValueError(f"{self.name} needs targets in [0, 1].")
 
     def base_score(self, y, w):
-        return np.array([np.clip(_wmean(y, w), 1e-7, 1 - 1e-7)])
+        if self.params.get("scale_pos_weight", 1.0) != 1.0:
+            # xgboost: a Newton step when scale_pos_weight is set (w holds it)
+            return self.newton_base_score(y, w)
+        return np.array([_wmean(y, w)])
 
     def to_margin(self, base_score):
         p = np.asarray(base_score, dtype=np.float64)
-        if np.any((p <= 0) | (p >= 1)):
-            raise ValueError(f"base_score must be in (0, 1) for {self.name}, got {p}.")
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError(f"base_score must be in [0, 1] for {self.name}, got {p}.")
+        p = np.clip(p, RT_EPS, 1 - RT_EPS)
         return np.log(p / (1 - p))
 
     def transform(self, margin):
@@ -188,7 +237,8 @@ class Hinge(Objective):
     default_metric = "error"
 
     def base_score(self, y, w):
-        return np.zeros(1)
+        # xgboost: a Newton step from 0, then the 0/1 transform
+        return self.newton_base_score(y, w)
 
     def transform(self, margin):
         return (margin > 0).astype(np.float64)
@@ -228,7 +278,7 @@ class Poisson(_LogLink):
 
 class Gamma(_LogLink):
     name = "reg:gamma"
-    default_metric = "gamma-nloglik"
+    default_metric = "gamma-deviance"
 
     def check_target(self, y):
         if np.any(y <= 0):

@@ -27,10 +27,9 @@ from .._dtypes import INDEX_DTYPE, MAX_BINS, as_float
 from .._features import ColumnSampler, parse_interaction_constraints
 from .._grower import GrowerParams, TreeGrower
 from .._kernels.predict import add_leaf_values
-from .._losses import weighted_percentile
 from .._metrics import Metric
 from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
-                           make_objective)
+                           make_objective, xgb_quantile)
 from .._tree import Forest
 from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
@@ -273,6 +272,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        self._weighted = sample_weight is not None
         X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
                                                 y_numeric=not is_classifier(self))
         X = self._with_missing(X)
@@ -382,9 +382,12 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             rows = self._round_rows(rng, w)
             if self.tree_method == "approx":
                 grower = self._approx_grower(X, h, params, seed + i)
+            # leaf refits (quantile objectives) see the margins before the round
+            before = margin.copy() if self._objective.adaptive_alphas is not None else margin
             for _ in range(self.num_parallel_tree):
                 for k in range(K):
-                    self._grow_tree(grower, g[:, k], h[:, k], rows, rng, X, y, margin, w, k)
+                    self._grow_tree(grower, g[:, k], h[:, k], rows, rng, X, y, margin, w, k,
+                                    before)
             n_rounds = i + 1
             stop = self._evaluate_round(first_round + i, evals, eval_margins, metrics,
                                         verbose, stopper)
@@ -425,14 +428,15 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             X, np.maximum(weights, 0.0))
         return TreeGrower(mapper.transform(X), mapper, 1, params)
 
-    def _grow_tree(self, grower, g, h, rows, rng, X, y, margin, w, k):
+    def _grow_tree(self, grower, g, h, rows, rng, X, y, margin, w, k, before):
         grown = grower.grow(np.ascontiguousarray(g[:, np.newaxis]),
                             np.ascontiguousarray(h), rows, rng)
         if self._split_method == "exact" and self.gamma > 0:
             grown.prune_min_gain(self.gamma)
         alphas = self._objective.adaptive_alphas
         if alphas is not None:
-            self._refit_leaves(grown, y, margin[:, k], w, alphas[k])
+            self._refit_leaves(grown, y, before[:, k], w if self._weighted else None,
+                               alphas[k])
         tree = grown.tree.scaled(self.learning_rate / self.num_parallel_tree)
         self._forest.append(tree, k)
         if rows.size == margin.shape[0] and self.tree_method != "approx":
@@ -443,13 +447,15 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     @staticmethod
     def _refit_leaves(grown, y, margin, w, alpha):
-        """Leaf values = the weighted ``alpha`` quantile of the leaf's residuals."""
+        """Leaf values = the ``alpha`` quantile of the leaf's residuals, by
+        xgboost's rules (interpolated without sample weights, weighted
+        otherwise; see :func:`~skboost._objectives.xgb_quantile`)."""
         tree = grown.tree
         for leaf, start, end in zip(grown.leaves, grown.leaf_starts, grown.leaf_ends):
             idx = grown.sample_indices[start:end]
-            if idx.size and w[idx].sum() > 0:
-                tree.value[leaf, 0] = weighted_percentile(y[idx] - margin[idx], w[idx],
-                                                          100.0 * alpha)
+            if idx.size and (w is None or w[idx].sum() > 0):
+                tree.value[leaf, 0] = xgb_quantile(y[idx] - margin[idx],
+                                                   None if w is None else w[idx], alpha)
 
     def _evaluate_round(self, iteration, evals, eval_margins, metrics, verbose, stopper):
         if not evals:
@@ -598,7 +604,7 @@ class XGBRegressor(RegressorMixin, BaseXGB):
         self._objective = make_objective(
             objective, REGRESSION_OBJECTIVES, huber_slope=self.huber_slope,
             quantile_alpha=self.quantile_alpha,
-            tweedie_variance_power=self.tweedie_variance_power)
+            tweedie_variance_power=self.tweedie_variance_power, weighted=self._weighted)
 
     def _encode_target(self, y):
         return np.asarray(y, dtype=np.float64)
@@ -671,7 +677,8 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         num_class = self.n_classes_ if (callable(objective) and self.n_classes_ > 2) or (
             isinstance(objective, str) and objective.startswith("multi:")) else None
         self._objective = make_objective(objective, CLASSIFICATION_OBJECTIVES,
-                                         num_class=num_class)
+                                         num_class=num_class, weighted=self._weighted,
+                                         scale_pos_weight=self.scale_pos_weight)
 
     def _proba_from_margin(self, margin):
         obj = self._objective
