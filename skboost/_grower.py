@@ -15,6 +15,9 @@ import numpy as np
 
 from ._dtypes import INDEX_DTYPE, SUM_DTYPE
 from ._kernels.criterion import NEWTON, split_params
+from ._kernels.categorical import (BITSET_WORDS, categorical_left_sums,
+                                   categorical_left_sums_rows, find_categorical_splits,
+                                   find_categorical_splits_rows)
 from ._kernels.partition import partition_nodes
 from ._kernels.split import find_splits_sorted, select_best_exact
 from ._tree import LEAF, Tree, _alive, compact_tree, prune_ccp
@@ -49,13 +52,20 @@ class GrowerParams:
     float32_ties : bool
         Break near-ties between exact split candidates as xgboost does (see
         ``_kernels.criterion.split_params``).
+    categorical_features : ndarray of int or None
+        Features whose bins are category codes: their splits send a subset
+        of categories left (``_kernels/categorical.py``).
+    max_onehot : int
+        Up to this many categories in a node, categorical splits are
+        one-vs-rest; above it, prefixes of the categories sorted by value.
     """
 
     def __init__(self, max_depth=None, max_leaf_nodes=None, min_samples_split=2,
                  min_samples_leaf=1, min_hessian=0.0, min_split_gain=0.0,
                  min_impurity_decrease=0.0, l2=0.0, l1=0.0, max_delta_step=0.0,
                  monotonic_cst=None, max_features=None, criterion=NEWTON,
-                 column_sampler=None, float32_ties=False):
+                 column_sampler=None, float32_ties=False, categorical_features=None,
+                 max_onehot=4):
         self.max_depth = np.iinfo(np.int32).max if max_depth is None else int(max_depth)
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_split = int(min_samples_split)
@@ -70,6 +80,10 @@ class GrowerParams:
         self.max_features = max_features
         self.criterion = criterion
         self.float32_ties = bool(float32_ties)
+        self.categorical_features = (np.zeros(0, dtype=INDEX_DTYPE)
+                                     if categorical_features is None else
+                                     np.asarray(categorical_features, dtype=INDEX_DTYPE))
+        self.max_onehot = int(max_onehot)
         self.column_sampler = (column_sampler if column_sampler is not None
                                and column_sampler.active else None)
 
@@ -140,7 +154,8 @@ class _NodeTable:
     SCALARS = {"start": np.int64, "end": np.int64, "depth": np.int64, "lower": np.float64,
                "upper": np.float64, "left": INDEX_DTYPE, "right": INDEX_DTYPE,
                "slot": np.int64, "gain": np.float64, "feature": INDEX_DTYPE,
-               "bin": INDEX_DTYPE, "missing_left": np.uint8, "threshold": np.float64}
+               "bin": INDEX_DTYPE, "missing_left": np.uint8, "threshold": np.float64,
+               "categorical": np.uint8}
 
     def __init__(self, n_channels, capacity=64):
         self.C = n_channels + 2
@@ -154,8 +169,10 @@ class _NodeTable:
             if old is not None:
                 arr[:self.size] = old[name][:self.size]
             setattr(self, name, arr)
-        for name in ("sums", "left_sums"):
-            arr = np.empty((capacity, self.C), dtype=SUM_DTYPE)
+        for name, width, dtype in (("sums", self.C, SUM_DTYPE),
+                                   ("left_sums", self.C, SUM_DTYPE),
+                                   ("bitset", BITSET_WORDS, np.uint32)):
+            arr = np.empty((capacity, width), dtype=dtype)
             if old is not None:
                 arr[:self.size] = old[name][:self.size]
             setattr(self, name, arr)
@@ -174,6 +191,8 @@ class _NodeTable:
         self.feature[ids] = 0
         self.bin[ids] = 0
         self.missing_left[ids] = 0
+        self.categorical[ids] = 0
+        self.bitset[ids] = 0
         return ids
 
 
@@ -208,6 +227,7 @@ class TreeGrower:
         self.monotonic_cst = (np.zeros(self.n_features, dtype=np.int8) if mono is None
                               else np.ascontiguousarray(mono, dtype=np.int8))
         self.split_params = params.kernel_params()
+        self.cat_features = params.categorical_features
         if splitter is None:
             from ._histogram import HistogramSplitter
             splitter = HistogramSplitter()
@@ -230,7 +250,19 @@ class TreeGrower:
                 & (t.sums[nodes, self.K] >= 2 * p.min_hessian))
 
     def feature_mask(self, m):
-        """Features drawn for ``m`` nodes: (mask, use_mask) for the kernels."""
+        """Features the numeric split scans may use for ``m`` nodes:
+        (mask, use_mask) for the kernels.  Categorical features are left out
+        here; :meth:`record_splits` evaluates them with the same draw."""
+        mask, use_mask = self._drawn_mask(m)
+        self._record_mask = (mask, use_mask)
+        if self.cat_features.size == 0:
+            return mask, use_mask
+        numeric = mask.copy() if use_mask else np.ones((m, self.n_features), dtype=np.uint8)
+        numeric[:, self.cat_features] = 0
+        return numeric, True
+
+    def _drawn_mask(self, m):
+        """Features drawn for ``m`` nodes (max_features or column sampling)."""
         p = self.params
         if p.column_sampler is not None:
             nodes = self._mask_nodes
@@ -270,11 +302,23 @@ class TreeGrower:
             self._forced_mask = None
 
     def record_splits(self, nodes, gain, feature, best_bin, missing_left, left_sums,
-                      thresholds=None):
+                      thresholds=None, histograms=None):
         """Store the best split found for each of ``nodes``; ``-inf`` gain
         marks nodes whose best split fails the gain thresholds.  Raw
-        ``thresholds`` default to the upper edge of ``best_bin``."""
+        ``thresholds`` default to the upper edge of ``best_bin``.
+
+        With categorical features, their best subset splits are found here
+        (from ``histograms`` = (pool, slots of ``nodes``) when the splitter
+        has them, else from the rows) and replace the numeric split of a node
+        where they gain more.
+        """
         t, p = self.nodes, self.params
+        if thresholds is None:
+            thresholds = np.full(nodes.size, np.nan)
+        if self.cat_features.size:
+            gain, feature, best_bin, missing_left, left_sums, thresholds = \
+                self._categorical_splits(nodes, gain, feature, best_bin, missing_left,
+                                         left_sums, thresholds, histograms)
         valid = (np.isfinite(gain) & (gain > p.min_split_gain)
                  & (gain >= p.min_impurity_decrease * self._root_cover))
         t.gain[nodes] = np.where(valid, gain, -np.inf)
@@ -282,7 +326,58 @@ class TreeGrower:
         t.bin[nodes] = best_bin
         t.missing_left[nodes] = missing_left
         t.left_sums[nodes] = left_sums
-        t.threshold[nodes] = np.nan if thresholds is None else thresholds
+        t.threshold[nodes] = thresholds
+
+    def _categorical_splits(self, nodes, gain, feature, best_bin, missing_left, left_sums,
+                            thresholds, histograms):
+        """Best categorical splits of ``nodes``; each replaces the numeric one
+        where its gain is larger (equal gains: the lower feature index)."""
+        t = self.nodes
+        m, d, cat = nodes.size, self.n_features, self.cat_features
+        mask, use_mask = self._record_mask
+        sums = np.ascontiguousarray(t.sums[nodes])
+        gains = np.full((m, d), -np.inf)
+        missing = np.zeros((m, d), dtype=np.uint8)
+        bits = np.zeros((m, cat.size, BITSET_WORDS), dtype=np.uint32)
+        common = (sums, t.lower[nodes], t.upper[nodes], cat, self.n_bins_non_missing,
+                  self.missing_bin, mask, use_mask, self.split_params,
+                  self.params.max_onehot, gains, missing, bits)
+        if histograms is not None:
+            pool, slots = histograms
+            find_categorical_splits(pool, slots, *common)
+        else:
+            find_categorical_splits_rows(self.X_binned, self.sample_indices, t.start[nodes],
+                                         t.end[nodes], self.g, self.h, *common)
+        rows = np.arange(m)
+        best = np.argmax(gains[:, cat], axis=1)
+        cat_gain = gains[rows, cat[best]]
+        cat_feature = cat[best]
+        wins = np.isfinite(cat_gain) & ((cat_gain > gain) | ((cat_gain == gain)
+                                                              & (cat_feature < feature)))
+        t.categorical[nodes] = wins
+        if not wins.any():
+            return gain, feature, best_bin, missing_left, left_sums, thresholds
+        gain, feature, best_bin, missing_left, left_sums, thresholds = (
+            a.copy() for a in (gain, feature, best_bin, missing_left, left_sums, thresholds))
+        w = np.flatnonzero(wins)
+        gain[w] = cat_gain[w]
+        feature[w] = cat_feature[w]
+        best_bin[w] = 0
+        missing_left[w] = missing[w, cat_feature[w]]
+        thresholds[w] = np.nan
+        chosen_bits = np.ascontiguousarray(bits[w, best[w]])
+        t.bitset[nodes[w]] = chosen_bits
+        out = np.zeros((w.size, self.C))
+        if histograms is not None:
+            categorical_left_sums(histograms[0], histograms[1][w], feature[w], chosen_bits,
+                                  missing_left[w], self.n_bins_non_missing, self.missing_bin,
+                                  out)
+        else:
+            categorical_left_sums_rows(self.X_binned, self.sample_indices, t.start[nodes[w]],
+                                       t.end[nodes[w]], self.g, self.h, feature[w],
+                                       chosen_bits, missing_left[w], self.missing_bin, out)
+        left_sums[w] = out
+        return gain, feature, best_bin, missing_left, left_sums, thresholds
 
     def scan_sorted(self, nodes):
         """Best splits of ``nodes`` by sorting each node's rows (small nodes).
@@ -326,7 +421,8 @@ class TreeGrower:
         n_left = np.empty(m, dtype=np.int64)
         partition_nodes(self.X_binned, self.sample_indices, self._buffer, starts,
                         t.end[parents], t.feature[parents], t.bin[parents],
-                        t.missing_left[parents], self.missing_bin, n_left)
+                        t.missing_left[parents], self.missing_bin, t.categorical[parents],
+                        np.ascontiguousarray(t.bitset[parents]), n_left)
         children = t.add(2 * m)
         lefts, rights = children[0::2], children[1::2]
         t.left[parents] = lefts
@@ -444,12 +540,15 @@ class TreeGrower:
         feature = np.where(is_leaf, 0, t.feature[:n]).astype(INDEX_DTYPE)
         threshold_bin = np.where(is_leaf, 0, t.bin[:n]).astype(INDEX_DTYPE)
         threshold = np.full(n, np.inf)
-        for node in np.nonzero(~is_leaf)[0]:
+        categorical = np.where(is_leaf, 0, t.categorical[:n]).astype(np.uint8)
+        for node in np.nonzero(~is_leaf & (categorical == 0))[0]:
             threshold[node] = (t.threshold[node] if not np.isnan(t.threshold[node]) else
                                self.bin_mapper.bin_upper_edge(feature[node],
                                                               threshold_bin[node]))
+        threshold[categorical == 1] = np.nan
         sums = t.sums[:n]
         tree = Tree(
+            categorical=categorical, cat_bitset=self._code_bitsets(feature, categorical),
             feature=feature, threshold=threshold, threshold_bin=threshold_bin,
             missing_left=np.where(is_leaf, 0, t.missing_left[:n]).astype(np.uint8),
             left=t.left[:n].copy(), right=t.right[:n].copy(),
@@ -457,6 +556,24 @@ class TreeGrower:
             gain=np.where(is_leaf, 0.0, t.gain[:n]), cover=sums[:, self.K].copy(),
             n_samples=sums[:, self.K + 1].astype(np.int64))
         return GrownTree(tree, t.start[:n].copy(), t.end[:n].copy(), self.sample_indices)
+
+
+    def _code_bitsets(self, feature, categorical):
+        """Bitsets of category codes (the node table's are over bins, which are
+        ranks among present values in the exact engine)."""
+        n = feature.size
+        out = np.zeros((n, BITSET_WORDS), dtype=np.uint32)
+        values = getattr(self.bin_mapper, "values_", None)
+        for node in np.flatnonzero(categorical):
+            bits = self.nodes.bitset[node]
+            if values is None:  # histogram bins are the codes
+                out[node] = bits
+                continue
+            bins = np.flatnonzero(np.unpackbits(bits.view(np.uint8), bitorder="little"))
+            codes = values[feature[node]][bins].astype(np.int64)
+            for code in codes:
+                out[node, code >> 5] |= np.uint32(1) << np.uint32(code & 31)
+        return out
 
 
 def scan_outputs(m, d, C):

@@ -109,7 +109,8 @@ class HistogramSplitter:
         left_sums = np.zeros((m, gr.C))
         select_best_splits(self._pool, slots, sums, gains, bins, missing, gr.missing_bin,
                            gain, feature, best_bin, best_missing, left_sums)
-        gr.record_splits(nodes, gain, feature, best_bin, best_missing, left_sums)
+        gr.record_splits(nodes, gain, feature, best_bin, best_missing, left_sums,
+                         histograms=(self._pool, slots))
 
     def evaluate_sorted(self, nodes):
         """Best splits of small ``nodes`` without histograms."""

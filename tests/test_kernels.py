@@ -20,6 +20,7 @@ from skboost._config import threads
 from skboost._kernels import losses as K_
 from skboost._kernels.binning import map_to_bins
 from skboost._kernels.histogram import build_histograms, gather_stats, subtract_histograms
+from skboost._kernels.categorical import BITSET_WORDS
 from skboost._kernels.partition import PARTITION_CHUNK, partition_nodes
 from skboost._kernels.predict import apply_raw, predict_binned, predict_raw
 from skboost._tree import LEAF, Forest, Tree, pack_trees
@@ -352,7 +353,8 @@ def test_histograms_and_partition_do_not_depend_on_thread_count():
             partition_nodes(X_binned, got, np.empty_like(si), starts, ends,
                             np.full(len(starts), 3, dtype=np.int32),
                             np.full(len(starts), 100, dtype=np.int32),
-                            np.ones(len(starts), dtype=np.uint8), missing_bin, n_left)
+                            np.ones(len(starts), dtype=np.uint8), missing_bin,
+                            *numeric_splits(len(starts)), n_left)
             results.append((hist, got, n_left))
     for a, b in zip(results[0], results[-1]):
         np.testing.assert_array_equal(a, b)
@@ -468,9 +470,15 @@ def test_partition_nodes_is_naive_stable_partition(seed, n_samples, n_nodes):
     n_left = np.full(n_nodes, -1, dtype=np.int64)
     got = si.copy()
     partition_nodes(X_binned, got, buffer, starts, ends, features, threshold_bins,
-                    missing_lefts, missing_bin, n_left)
+                    missing_lefts, missing_bin, *numeric_splits(n_nodes), n_left)
     np.testing.assert_array_equal(n_left, expected_n_left)
     np.testing.assert_array_equal(got, expected)        # includes rows outside nodes
+
+
+def numeric_splits(n_nodes):
+    """The ``categorical`` flags and bitsets of ``n_nodes`` numeric splits."""
+    return (np.zeros(n_nodes, dtype=np.uint8),
+            np.zeros((n_nodes, BITSET_WORDS), dtype=np.uint32))
 
 
 def test_partition_missing_routing():
@@ -482,7 +490,8 @@ def test_partition_missing_routing():
         partition_nodes(X_binned, got, np.empty(5, dtype=np.int32),
                         np.array([0], dtype=np.int64), np.array([5], dtype=np.int64),
                         np.array([0], dtype=np.int32), np.array([0], dtype=np.int32),
-                        np.array([missing_left], dtype=np.uint8), 5, n_left)
+                        np.array([missing_left], dtype=np.uint8), 5, *numeric_splits(1),
+                        n_left)
         np.testing.assert_array_equal(got, expected)
         assert n_left[0] == count
 

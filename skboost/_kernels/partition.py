@@ -2,22 +2,26 @@
 import numpy as np
 
 from ._jit import parallel, prange, serial
+from .categorical import in_bitset
 from .histogram import _chunk_ranges
 
 PARTITION_CHUNK = 32768
 
 
 @serial
-def goes_left(bin_value, threshold_bin, missing_left, missing_bin):
-    """Whether a row with this bin goes to the left child."""
+def goes_left(bin_value, threshold_bin, missing_left, missing_bin, categorical, bitset):
+    """Whether a row with this bin goes to the left child (a categorical split
+    sends the codes in ``bitset`` left)."""
     if bin_value == missing_bin:
         return missing_left == 1
+    if categorical == 1:
+        return in_bitset(bitset, bin_value)
     return bin_value <= threshold_bin
 
 
 @parallel
 def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
-                    threshold_bins, missing_lefts, missing_bin, n_left):
+                    threshold_bins, missing_lefts, missing_bin, categorical, bitsets, n_left):
     """Split each node's range of ``sample_indices`` into [left | right].
 
     Rows keep their relative order on each side (stable), so children read
@@ -34,6 +38,10 @@ def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
     features, threshold_bins : ndarray of shape (n_nodes,), int32
     missing_lefts : ndarray of shape (n_nodes,), uint8
     missing_bin : int
+    categorical : ndarray of shape (n_nodes,), uint8
+        1 where the split is a category subset.
+    bitsets : ndarray of shape (n_nodes, BITSET_WORDS), uint32
+        Categories sent left (read where ``categorical``).
     n_left : ndarray of shape (n_nodes,), int64, written
         Rows sent left; the left child is ``[start, start + n_left)``.
     """
@@ -46,7 +54,7 @@ def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
         count = 0
         for pos in range(chunk_start[c], chunk_end[c]):
             if goes_left(column[sample_indices[pos]], threshold_bins[j],
-                         missing_lefts[j], missing_bin):
+                         missing_lefts[j], missing_bin, categorical[j], bitsets[j]):
                 count += 1
         chunk_left[c] = count
     # offsets of each chunk's left rows and right rows inside its node
@@ -71,7 +79,8 @@ def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
         ri = right_offset[c]
         for pos in range(chunk_start[c], chunk_end[c]):
             row = sample_indices[pos]
-            if goes_left(column[row], threshold_bins[j], missing_lefts[j], missing_bin):
+            if goes_left(column[row], threshold_bins[j], missing_lefts[j], missing_bin,
+                         categorical[j], bitsets[j]):
                 buffer[li] = row
                 li += 1
             else:
