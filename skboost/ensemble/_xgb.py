@@ -30,7 +30,7 @@ from .._kernels.predict import add_leaf_values
 from .._metrics import Metric
 from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
                            make_objective, xgb_quantile)
-from .._tree import Forest
+from .._tree import LEAF, Forest
 from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
 from ._tools import ModelToolsMixin, XGBoostExportMixin
@@ -293,6 +293,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                 X, y, sample_weight, base_margin)
         if not evals and self.early_stopping_rounds is not None:
             raise ValueError("early_stopping_rounds needs validation data.")
+        X, y, sample_weight, base_margin = _drop_zero_weight(X, y, sample_weight,
+                                                             base_margin)
         with estimator_threads(self):
             self._boost(X, y, sample_weight, base_margin, evals, verbose, xgb_model)
         return self
@@ -362,6 +364,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self._initial_state(X, y, w, xgb_model)
         grower, params = self._engine(X, w, seed)
         self._bin_mapper = grower.bin_mapper
+        self._nan_features = np.isnan(X).any(axis=0)
         margin = self._start_margin(X.shape[0], base_margin)
         self._forest.add_raw(X, margin)
         eval_margins = [self._start_margin(e[1].shape[0], e[4]) for e in evals]
@@ -404,13 +407,15 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                 cb.after_training(self)
 
     def _gradients(self, y, margin, w):
-        """Gradients and hessians computed in float32, as xgboost does (its margins
-        and gradient pairs are float32); the same rounding keeps near-tied splits
-        choosing as xgboost's do.  Sums stay float64."""
+        """Gradients and hessians as xgboost computes them: from float32 margins,
+        rounded to float32 (the same rounding keeps near-tied splits choosing as
+        xgboost's do).  The weights multiply the rounded values in float64, so
+        a weight of 3 gives exactly the sums of 3 repeated rows."""
         m32 = margin.astype(np.float32).astype(np.float64)
-        g, h = self._objective.gradients(y, m32, w)
-        return (g.astype(np.float32).astype(np.float64),
-                h.astype(np.float32).astype(np.float64))
+        g, h = self._objective.gradients(y, m32, np.ones_like(w))
+        w = w[:, np.newaxis]
+        return (g.astype(np.float32).astype(np.float64) * w,
+                h.astype(np.float32).astype(np.float64) * w)
 
     def _round_rows(self, rng, w):
         """Rows of this round: positive weight, and a Bernoulli draw when subsampling."""
@@ -433,6 +438,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                             np.ascontiguousarray(h), rows, rng)
         if self._split_method == "exact" and self.gamma > 0:
             grown.prune_min_gain(self.gamma)
+        self._default_directions(grown, X)
         alphas = self._objective.adaptive_alphas
         if alphas is not None:
             self._refit_leaves(grown, y, before[:, k], w if self._weighted else None,
@@ -444,6 +450,29 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                             np.ascontiguousarray(tree.value[grown.leaves, 0]), margin, k)
         else:
             self._forest.add_raw(X, margin, len(self._forest) - 1, len(self._forest))
+
+    def _default_directions(self, grown, X):
+        """Where missing values go at nodes that saw none in training, as xgboost:
+        right with histograms (its forward scan, tried first, wins the tie);
+        left with ``exact`` on a feature without any missing value in the
+        training data (only the backward scan runs), right otherwise.
+
+        Changing the direction of a node without missing training rows does
+        not change training, only later predictions on missing values.
+        """
+        tree = grown.tree
+        inner = np.flatnonzero(tree.left != LEAF)
+        if inner.size == 0:
+            return
+        features = tree.feature[inner]
+        exact = self._split_method == "exact"
+        direction = np.where(exact & ~self._nan_features[features], 1, 0).astype(np.uint8)
+        for node, feature, side in zip(inner, features, direction):
+            if self._nan_features[feature]:
+                rows = grown.sample_indices[grown.node_starts[node]:grown.node_ends[node]]
+                if np.isnan(X[rows, feature]).any():
+                    continue
+            tree.missing_left[node] = side
 
     @staticmethod
     def _refit_leaves(grown, y, margin, w, alpha):
@@ -711,6 +740,17 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         if margin.shape[1] == 1:
             return self.classes_[(margin[:, 0] > 0).astype(np.int64)]
         return self.classes_[np.argmax(margin, axis=1)]
+
+
+def _drop_zero_weight(X, y, w, base_margin):
+    """Rows of zero weight cannot change a sum or a quantile; dropping them
+    before binning keeps their values out of the bin thresholds, so that
+    weights stay equivalent to repeating or removing rows."""
+    keep = w > 0
+    if keep.all():
+        return X, y, w, base_margin
+    return (X[keep], y[keep], w[keep],
+            None if base_margin is None else base_margin[keep])
 
 
 def _softmax_rows(margin):
