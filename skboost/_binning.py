@@ -1,23 +1,32 @@
 """BinMapper: per-feature thresholds and the mapping of raw values to bins."""
 import numpy as np
+from scipy import sparse
 
+from ._data import canonical_sparse
 from ._dtypes import BIN_DTYPE, MAX_BINS, as_float
-from ._kernels.binning import map_to_bins
+from ._kernels.binning import map_sparse_to_bins, map_to_bins
 
 # Thresholds are learned on at most this many rows (a deterministic
 # subsample); more rows barely move 255 quantiles but cost a full sort.
 BINNING_SUBSAMPLE = 200_000
 
 
-def _feature_thresholds(values, weights, max_bins):
+def _feature_thresholds(values, weights, n_zero, zero_weight, max_bins):
     """Thresholds of one feature from its non-missing values.
+
+    Zeros are counted apart from the other values, so a sparse column (whose
+    zeros are mostly implicit) and its dense copy give the same thresholds.
 
     Parameters
     ----------
     values : ndarray of shape (m,), float64
-        Non-missing values of the feature.
+        Non-missing, non-zero values of the feature.
     weights : ndarray of shape (m,), float64
         Their sample weights (non-negative).
+    n_zero : int
+        Number of zeros.
+    zero_weight : float
+        Their total weight.
     max_bins : int or None
         At most ``max_bins`` bins, i.e. ``max_bins - 1`` thresholds; None
         keeps every midpoint (exact splits).
@@ -29,24 +38,29 @@ def _feature_thresholds(values, weights, max_bins):
         ``max_bins`` distinct values every value gets its own bin; otherwise
         the thresholds sit at weighted quantiles.
     """
-    if values.size == 0:
-        return np.empty(0, dtype=np.float64)
     if max_bins is None:
-        return _midpoints(np.unique(values))
+        return _midpoints(distinct_values(values, n_zero))
     order = np.argsort(values, kind="stable")
     values = values[order]
     weights = weights[order]
     distinct, first = np.unique(values, return_index=True)
+    counts = np.diff(np.append(first, values.size))
+    distinct_weight = (np.add.reduceat(weights, first) if values.size
+                       else np.empty(0, dtype=np.float64))
+    if n_zero:
+        at = np.searchsorted(distinct, 0.0)
+        distinct = np.insert(distinct, at, 0.0)
+        counts = np.insert(counts, at, n_zero)
+        distinct_weight = np.insert(distinct_weight, at, zero_weight)
     if distinct.size <= 1:
         return np.empty(0, dtype=np.float64)
     midpoints = _midpoints(distinct)
     if distinct.size <= max_bins:
         return midpoints
-    distinct_weight = np.add.reduceat(weights, first)
     cumulative = np.cumsum(distinct_weight)
     total = cumulative[-1]
     if total <= 0:  # all weights zero on the subsample: fall back to counts
-        cumulative = np.cumsum(np.diff(np.append(first, values.size)))
+        cumulative = np.cumsum(counts)
         total = cumulative[-1]
     targets = total * np.arange(1, max_bins) / max_bins
     # index of the distinct value where each quantile falls; a threshold goes
@@ -54,6 +68,51 @@ def _feature_thresholds(values, weights, max_bins):
     positions = np.searchsorted(cumulative, targets, side="left")
     positions = np.unique(np.minimum(positions, distinct.size - 2))
     return midpoints[positions]
+
+
+def distinct_values(values, n_zero):
+    """Sorted distinct values of a feature from its non-zero values and its
+    number of zeros."""
+    distinct = np.unique(values)
+    if n_zero:
+        distinct = np.insert(distinct, np.searchsorted(distinct, 0.0), 0.0)
+    return distinct
+
+
+def _column_parts(values, rows, sample_weight, n_rows):
+    """Non-missing non-zero values, their weights, and the zeros' count and
+    weight of one column given by its stored ``values`` at ``rows``.
+
+    A dense column has every row stored; a sparse one only some, the others
+    being zeros.  The zeros' weight is the total minus the weight of the
+    other rows, summed in row order: the same float in both cases.
+    """
+    other = values != 0  # non-zero or NaN
+    present = other & ~np.isnan(values)
+    n_zero = n_rows - int(np.count_nonzero(other))
+    zero_weight = 0.0
+    if n_zero:
+        zero_weight = max(0.0, float(sample_weight.sum() - sample_weight[rows[other]].sum()))
+    return values[present], sample_weight[rows[present]], n_zero, zero_weight
+
+
+def iter_columns(X, sample_weight):
+    """Per feature: ``(values, weights, n_zero, zero_weight)`` of
+    :func:`_column_parts`, from a dense array or a sparse matrix.
+
+    A sparse ``X`` is read through one CSC copy (memory proportional to its
+    stored values); a dense one column by column.
+    """
+    n_rows, n_features = X.shape
+    if sparse.issparse(X):
+        X = canonical_sparse(X, "csc")
+        for f in range(n_features):
+            part = slice(X.indptr[f], X.indptr[f + 1])
+            yield _column_parts(X.data[part], X.indices[part], sample_weight, n_rows)
+        return
+    rows = np.arange(n_rows)
+    for f in range(n_features):
+        yield _column_parts(X[:, f], rows, sample_weight, n_rows)
 
 
 def midpoint_thresholds(lower, upper):
@@ -97,6 +156,9 @@ class BinMapper:
         Number of bins used by non-missing values of each feature.
     missing_bin_ : int
         Bin index of missing values (``max_bins``).
+    values_ : list of ndarray of float64
+        With ``max_bins=None`` only: the sorted distinct values of each
+        feature (rank ``r`` is ``values_[f][r]``).
     """
 
     def __init__(self, max_bins=MAX_BINS, subsample=BINNING_SUBSAMPLE, random_state=None):
@@ -109,7 +171,9 @@ class BinMapper:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features), float64
+        X : ndarray or sparse matrix of shape (n_samples, n_features), float64
+            Implicit zeros of a sparse matrix are the value 0, stored NaN
+            values are missing; only stored values are read.
         sample_weight : ndarray of shape (n_samples,) or None
 
         Returns
@@ -119,22 +183,27 @@ class BinMapper:
         exact = self.max_bins is None
         if not exact and not 2 <= self.max_bins <= MAX_BINS:
             raise ValueError(f"max_bins must be in [2, {MAX_BINS}], got {self.max_bins}.")
-        X = as_float(X)
+        X = _as_input(X)
         n_samples = X.shape[0]
         if sample_weight is None:
             sample_weight = np.ones(n_samples)
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if not exact and self.subsample is not None and n_samples > self.subsample:
             rng = np.random.RandomState(_seed(self.random_state))
             rows = np.sort(rng.choice(n_samples, self.subsample, replace=False))
             X = X[rows]
             sample_weight = sample_weight[rows]
         self.thresholds_ = []
-        for f in range(X.shape[1]):
-            column = X[:, f]
-            present = ~np.isnan(column)
-            self.thresholds_.append(
-                _feature_thresholds(column[present], sample_weight[present], self.max_bins)
-            )
+        values = []
+        for nonzero, weights, n_zero, zero_weight in iter_columns(X, sample_weight):
+            if exact:
+                values.append(distinct_values(nonzero, n_zero))
+                self.thresholds_.append(_midpoints(values[-1]))
+            else:
+                self.thresholds_.append(
+                    _feature_thresholds(nonzero, weights, n_zero, zero_weight, self.max_bins))
+        if exact:
+            self.values_ = values
         self.n_bins_non_missing_ = np.array(
             [t.size + 1 for t in self.thresholds_], dtype=np.int32
         )
@@ -154,16 +223,24 @@ class BinMapper:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features), float64
+        X : ndarray or sparse matrix of shape (n_samples, n_features), float64
+            A sparse ``X`` is read through one CSC copy of its stored values.
 
         Returns
         -------
         ndarray of shape (n_samples, n_features), uint8 (int32 when
         ``max_bins`` is None), Fortran order
         """
-        X = as_float(X)
+        X = _as_input(X)
         out = np.empty(X.shape, dtype=self.bin_dtype_, order="F")
-        map_to_bins(X, self._flat, self._offsets, self.missing_bin_, out)
+        if sparse.issparse(X):
+            X = canonical_sparse(X, "csc")
+            map_sparse_to_bins(np.asarray(X.indptr, dtype=np.int64),
+                               np.asarray(X.indices, dtype=np.int64),
+                               np.asarray(X.data, dtype=np.float64), self._flat,
+                               self._offsets, self.missing_bin_, out)
+        else:
+            map_to_bins(X, self._flat, self._offsets, self.missing_bin_, out)
         return out
 
     def bin_upper_edge(self, feature, bin_index):
@@ -172,6 +249,13 @@ class BinMapper:
         if bin_index >= thresholds.size:
             return np.inf
         return float(thresholds[bin_index])
+
+
+def _as_input(X):
+    """Dense input as float64 C order; sparse input as it is (float64)."""
+    if sparse.issparse(X):
+        return X if X.dtype == np.float64 else X.astype(np.float64)
+    return as_float(X)
 
 
 def _seed(random_state):

@@ -72,10 +72,18 @@ class ColumnBlocks(BinMapper):
         super().__init__(max_bins=None, subsample=None)
 
     def fit(self, X, sample_weight=None):
-        """Rank ``X`` and sort every column (the training data)."""
+        """Rank ``X`` and sort every column (the training data).
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features), float64
+            A sparse matrix is ranked from its stored values (implicit zeros
+            are one value, 0; stored NaN values are missing), exactly as its
+            dense copy would be.
+        sample_weight : ndarray of shape (n_samples,) or None
+        """
         check_blocks_fit_memory(*X.shape)
-        super().fit(X, sample_weight)
-        self.values_ = [np.unique(column[~np.isnan(column)]) for column in X.T]
+        super().fit(X, sample_weight)  # also sets values_, the distinct values
         self.X_rank_ = self.transform(X)
         n_samples, n_features = X.shape
         n_missing = np.empty(n_features, dtype=np.int64)

@@ -3,12 +3,33 @@
 Every family stores its trees in the same format, so prediction, apply,
 importances (and later saving, SHAP values and plots) are written once.
 """
+import contextlib
+
+import numba
 import numpy as np
 
-from ._dtypes import INDEX_DTYPE, as_float
+from ._config import threads, threads_for_work
+from ._data import dense_row_chunks
+from ._dtypes import INDEX_DTYPE
+from ._kernels.categorical import BITSET_WORDS
 from ._kernels.predict import apply_raw, predict_binned, predict_raw
 
 LEAF = -1
+
+# Below this many (row, tree) pairs per thread, waking another thread costs
+# more than it saves: one pair costs about 10 ns (shallow trees) to 150 ns
+# (deep ones), a thread's wake-up and join 10-50 us (measured on 2 cores:
+# 100 depth-3 trees gain from 2 threads from about 256 rows on).
+PREDICT_WORK_PER_THREAD = 16384
+
+
+@contextlib.contextmanager
+def _predict_threads(n_rows, n_trees):
+    """The caller's thread count, fewer for small predictions."""
+    n = threads_for_work(numba.get_num_threads(), n_rows * max(1, n_trees),
+                         PREDICT_WORK_PER_THREAD)
+    with threads(n):
+        yield
 
 
 class Tree:
@@ -35,12 +56,21 @@ class Tree:
         Hessian sum (the sample weight for impurity criteria).
     n_samples : ndarray of shape (n_nodes,), int64
         Training rows in the node.
+    categorical : ndarray of shape (n_nodes,), uint8
+        1 where the split is a category subset (``threshold`` is NaN there).
+    cat_bitset : ndarray of shape (n_nodes, BITSET_WORDS), uint32
+        Category codes sent left by a categorical split (bit ``c`` of word
+        ``c // 32``); zero elsewhere.
     """
 
     FIELDS = ("feature", "threshold", "threshold_bin", "missing_left", "left", "right",
-              "value", "gain", "cover", "n_samples")
+              "value", "gain", "cover", "n_samples", "categorical", "cat_bitset")
 
     def __init__(self, **arrays):
+        n = arrays["left"].shape[0]
+        # trees without categorical splits may leave out the two categorical arrays
+        arrays.setdefault("categorical", np.zeros(n, dtype=np.uint8))
+        arrays.setdefault("cat_bitset", np.zeros((n, BITSET_WORDS), dtype=np.uint32))
         for name in self.FIELDS:
             setattr(self, name, arrays[name])
 
@@ -77,17 +107,15 @@ class Tree:
         ndarray of shape (n_samples, V), float64
         """
         out = np.zeros((X.shape[0], self.value.shape[1]))
-        p = pack_trees([self], [0])
-        predict_raw(as_float(X), p["feature"], p["threshold"], p["missing_left"],
-                    p["left"], p["right"], p["value"], p["roots"], p["columns"], 0, 1, out)
+        _add_raw(pack_trees([self], [0]), X, out, 0, 1)
         return out
 
     def add_binned(self, X_binned, missing_bin, out, column=0):
         """Add this tree's values on binned rows to ``out[:, column:]``."""
         p = pack_trees([self], [column])
         predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
-                       p["left"], p["right"], p["value"], p["roots"], p["columns"], 0, 1,
-                       missing_bin, out)
+                       p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
+                       p["roots"], p["columns"], 0, 1, missing_bin, out)
         return out
 
     def impurity_importances(self, n_features):
@@ -95,6 +123,16 @@ class Tree:
         internal = ~self.is_leaf()
         return np.bincount(self.feature[internal], weights=self.gain[internal],
                            minlength=n_features).astype(np.float64)
+
+
+def _add_raw(p, X, out, first_tree, stop_tree):
+    """:func:`~skboost._kernels.predict.predict_raw` of packed trees ``p`` on
+    dense or sparse ``X``, one bounded dense chunk of rows at a time."""
+    with _predict_threads(X.shape[0], stop_tree - first_tree):
+        for start, stop, block in dense_row_chunks(X):
+            predict_raw(block, p["feature"], p["threshold"], p["missing_left"],
+                        p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
+                        p["roots"], p["columns"], first_tree, stop_tree, out[start:stop])
 
 
 def pack_trees(trees, columns):
@@ -115,14 +153,16 @@ def pack_trees(trees, columns):
     def cat(name, dtype):
         parts = [getattr(t, name) for t in trees]
         if not parts:
-            shape = (0, n_values) if name == "value" else (0,)
-            return np.zeros(shape, dtype=dtype)
+            width = {"value": (n_values,), "cat_bitset": (BITSET_WORDS,)}.get(name, ())
+            return np.zeros((0,) + width, dtype=dtype)
         return np.ascontiguousarray(np.concatenate(parts), dtype=dtype)
 
     packed = {"feature": cat("feature", INDEX_DTYPE),
               "threshold": cat("threshold", np.float64),
               "threshold_bin": cat("threshold_bin", INDEX_DTYPE),
               "missing_left": cat("missing_left", np.uint8),
+              "categorical": cat("categorical", np.uint8),
+              "cat_bitset": cat("cat_bitset", np.uint32),
               "value": cat("value", np.float64)}
     for name in ("left", "right"):
         parts = [np.where(getattr(t, name) == LEAF, LEAF, getattr(t, name) + root)
@@ -174,16 +214,14 @@ class Forest:
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, n_features), float64
-        out : ndarray of shape (n_samples, n_outputs), float64, updated
+        X : ndarray or sparse matrix of shape (n_samples, n_features), float64
+            Sparse rows are densified a bounded chunk at a time.
+        out : ndarray of shape (n_samples, n_outputs), float64, C order, updated
         """
         stop_tree = len(self.trees) if stop_tree is None else stop_tree
         if stop_tree <= first_tree:
             return out
-        p = self._pack()
-        predict_raw(as_float(X), p["feature"], p["threshold"], p["missing_left"],
-                    p["left"], p["right"], p["value"], p["roots"], p["columns"],
-                    first_tree, stop_tree, out)
+        _add_raw(self._pack(), X, out, first_tree, stop_tree)
         return out
 
     def add_binned(self, X_binned, missing_bin, out, first_tree=0, stop_tree=None):
@@ -193,8 +231,8 @@ class Forest:
             return out
         p = self._pack()
         predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
-                       p["left"], p["right"], p["value"], p["roots"], p["columns"],
-                       first_tree, stop_tree, missing_bin, out)
+                       p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
+                       p["roots"], p["columns"], first_tree, stop_tree, missing_bin, out)
         return out
 
     def apply(self, X):
@@ -207,8 +245,11 @@ class Forest:
         p = self._pack()
         out = np.empty((X.shape[0], len(self.trees)), dtype=INDEX_DTYPE)
         if len(self.trees):
-            apply_raw(as_float(X), p["feature"], p["threshold"], p["missing_left"],
-                      p["left"], p["right"], p["roots"], out)
+            with _predict_threads(X.shape[0], len(self.trees)):
+                for start, stop, block in dense_row_chunks(X):
+                    apply_raw(block, p["feature"], p["threshold"], p["missing_left"],
+                              p["categorical"], p["cat_bitset"], p["left"], p["right"],
+                              p["roots"], out[start:stop])
             out -= p["roots"][np.newaxis, :]
         return out
 

@@ -49,3 +49,34 @@ def map_to_bins(X, thresholds, offsets, missing_bin, out):
                     out[i, f] = missing_bin
                 else:
                     out[i, f] = _search_bin(thresholds, start, stop, x)
+
+
+@parallel
+def map_sparse_to_bins(indptr, indices, data, thresholds, offsets, missing_bin, out):
+    """Bin every value of a CSC matrix: implicit zeros get the bin of 0.
+
+    Parameters
+    ----------
+    indptr : ndarray of shape (n_features + 1,), int64
+    indices : ndarray of shape (nnz,), int64
+        Row of each stored value.
+    data : ndarray of shape (nnz,), float64
+        Stored values (explicit zeros are zeros, NaN is missing).
+    thresholds, offsets, missing_bin :
+        As :func:`map_to_bins`.
+    out : ndarray of shape (n_samples, n_features), uint8 or int32, F order
+        Written in place, one column per parallel task.
+    """
+    n_samples, n_features = out.shape
+    for f in prange(n_features):
+        start = offsets[f]
+        stop = offsets[f + 1]
+        zero_bin = _search_bin(thresholds, start, stop, 0.0)
+        for i in range(n_samples):
+            out[i, f] = zero_bin
+        for k in range(indptr[f], indptr[f + 1]):
+            x = data[k]
+            if np.isnan(x):
+                out[indices[k], f] = missing_bin
+            else:
+                out[indices[k], f] = _search_bin(thresholds, start, stop, x)

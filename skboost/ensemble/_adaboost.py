@@ -13,7 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
@@ -22,7 +22,7 @@ from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._grower import GrowerParams
 from .._tree import Forest
 from ._tools import ModelToolsMixin
-from ._base import (EngineTree, allow_nan_tags, estimator_threads, make_grower,
+from ._base import (EngineTree, engine_tags, estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
 
 MAX_INT = np.iinfo(np.int32).max
@@ -82,12 +82,13 @@ class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
         self.estimator_errors_ = np.ones(self.n_estimators)
         self._rng = check_random_state(self.random_state)
         self._user_estimators = []
-        with estimator_threads(self):
+        with estimator_threads(self, n_cells=X.shape[0] * X.shape[1]):
             self._learner = (self._engine_learner(X, y, sample_weight)
                              if self.estimator is None else None)
             self._boost_all(X, y, sample_weight)
             if self._learner is not None:
-                release_training_data(self._learner["grower"].bin_mapper)
+                release_training_data(self._learner["grower"].bin_mapper,
+                                      self._learner["grower"])
                 del self._learner
         return self
 
@@ -202,7 +203,9 @@ class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         if self.estimator is None:
-            tags = allow_nan_tags(tags)
+            return engine_tags(tags)
+        # a user's weak learner receives X as given: its own tags decide
+        tags.input_tags.sparse = get_tags(self.estimator).input_tags.sparse
         return tags
 
 

@@ -24,7 +24,7 @@ from .._kernels.criterion import ENTROPY, NEWTON, POISSON
 from .._losses import weighted_percentile
 from .._tree import LEAF, Forest
 from ._tools import ModelToolsMixin
-from ._base import (EngineTree, allow_nan_tags, check_monotonic_cst, estimator_threads,
+from ._base import (EngineTree, check_monotonic_cst, engine_tags, estimator_threads,
                     make_grower, release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
@@ -108,7 +108,7 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
         if n_more == 0:
             return self
         seeds = self._rng.randint(MAX_INT, size=n_more)
-        with estimator_threads(self):
+        with estimator_threads(self, n_cells=X.shape[0] * X.shape[1]):
             self._grow_trees(X, y, targets, sample_weight, seeds, n_bootstrap)
             if self.oob_score:
                 self._compute_oob(X, y, n_bootstrap)
@@ -183,7 +183,7 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
             self._seeds.append(int(seed))
             if self.verbose > 1:
                 print(f"building tree {len(self._forest)} of {self.n_estimators}")
-        release_training_data(self._bin_mapper)
+        release_training_data(self._bin_mapper, grower)
 
     def _tree_class_weight(self, y, counts):
         return 1.0
@@ -319,7 +319,7 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
         return total / total.sum()
 
     def __sklearn_tags__(self):
-        tags = allow_nan_tags(super().__sklearn_tags__())
+        tags = engine_tags(super().__sklearn_tags__())
         tags.target_tags.multi_output = True
         return tags
 

@@ -24,7 +24,7 @@ from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
 from ._tools import ModelToolsMixin, XGBoostExportMixin
-from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
+from ._base import (check_monotonic_cst, engine_tags, estimator_threads, make_grower,
                     release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
@@ -92,7 +92,7 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self._set_max_features(X.shape[1])
         if not (self.warm_start and self._is_fitted()):
             self._clear_state()
-        with estimator_threads(self):
+        with estimator_threads(self, n_cells=X.shape[0] * X.shape[1]):
             self._fit(X, y, sample_weight, monitor)
         return self
 
@@ -262,7 +262,7 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                 else:
                     break
         self._finish_fit(n_stages)
-        release_training_data(self._bin_mapper)
+        release_training_data(self._bin_mapper, grower)
 
     def _in_bag(self, n_samples):
         if self.subsample >= 1.0:
@@ -407,7 +407,7 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         return total / total.sum()
 
     def __sklearn_tags__(self):
-        return allow_nan_tags(super().__sklearn_tags__())
+        return engine_tags(super().__sklearn_tags__())
 
 
 def _node_risk(grown, grad, weight):
