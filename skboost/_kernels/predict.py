@@ -3,21 +3,30 @@
 Trees are stored as concatenated node arrays: ``left[node] == -1`` marks a
 leaf; children indices are global (into the concatenated arrays).  A row goes
 left when ``x <= threshold`` (binned: ``bin <= threshold_bin``); NaN (the
-missing bin) follows ``missing_left``.
+missing bin) follows ``missing_left``.  At a categorical node (``categorical``
+is 1) ``x`` is a category code and the row goes left when the code is in the
+node's bitset; codes outside 0..255 follow ``missing_left`` like NaN.
 """
 import numpy as np
 
 from ._jit import parallel, prange, serial
+from .categorical import in_bitset
 
 ROW_BLOCK = 128
 
 
 @serial
-def _leaf_raw(X, i, node, feature, threshold, missing_left, left, right):
+def _leaf_raw(X, i, node, feature, threshold, missing_left, categorical, cat_bitset, left,
+              right):
     while left[node] != -1:
         x = X[i, feature[node]]
         if np.isnan(x):
             go_left = missing_left[node] == 1
+        elif categorical[node] == 1:
+            if x >= 0.0 and x < 256.0:
+                go_left = in_bitset(cat_bitset[node], int(x))
+            else:
+                go_left = missing_left[node] == 1
         else:
             go_left = x <= threshold[node]
         node = left[node] if go_left else right[node]
@@ -25,12 +34,14 @@ def _leaf_raw(X, i, node, feature, threshold, missing_left, left, right):
 
 
 @serial
-def _leaf_binned(X_binned, i, node, feature, threshold_bin, missing_left, left, right,
-                 missing_bin):
+def _leaf_binned(X_binned, i, node, feature, threshold_bin, missing_left, categorical,
+                 cat_bitset, left, right, missing_bin):
     while left[node] != -1:
         b = X_binned[i, feature[node]]
         if b == missing_bin:
             go_left = missing_left[node] == 1
+        elif categorical[node] == 1:  # categorical bins are the category codes
+            go_left = in_bitset(cat_bitset[node], b)
         else:
             go_left = b <= threshold_bin[node]
         node = left[node] if go_left else right[node]
@@ -38,8 +49,8 @@ def _leaf_binned(X_binned, i, node, feature, threshold_bin, missing_left, left, 
 
 
 @parallel
-def predict_raw(X, feature, threshold, missing_left, left, right, values, tree_roots,
-                tree_columns, first_tree, stop_tree, out):
+def predict_raw(X, feature, threshold, missing_left, categorical, cat_bitset, left, right,
+                values, tree_roots, tree_columns, first_tree, stop_tree, out):
     """Add the leaf values of trees ``first_tree .. stop_tree - 1`` to ``out``.
 
     Parameters
@@ -48,6 +59,8 @@ def predict_raw(X, feature, threshold, missing_left, left, right, values, tree_r
     feature : ndarray of shape (n_nodes,), int32
     threshold : ndarray of shape (n_nodes,), float64
     missing_left : ndarray of shape (n_nodes,), uint8
+    categorical : ndarray of shape (n_nodes,), uint8
+    cat_bitset : ndarray of shape (n_nodes, BITSET_WORDS), uint32
     left, right : ndarray of shape (n_nodes,), int32
     values : ndarray of shape (n_nodes, V), float64
     tree_roots : ndarray of shape (n_trees,), int32
@@ -65,14 +78,15 @@ def predict_raw(X, feature, threshold, missing_left, left, right, values, tree_r
             column = tree_columns[t]
             for i in range(blk * ROW_BLOCK, stop_row):
                 leaf = _leaf_raw(X, i, tree_roots[t], feature, threshold, missing_left,
-                                 left, right)
+                                 categorical, cat_bitset, left, right)
                 for v in range(V):
                     out[i, column + v] += values[leaf, v]
 
 
 @parallel
-def predict_binned(X_binned, feature, threshold_bin, missing_left, left, right, values,
-                   tree_roots, tree_columns, first_tree, stop_tree, missing_bin, out):
+def predict_binned(X_binned, feature, threshold_bin, missing_left, categorical, cat_bitset,
+                   left, right, values, tree_roots, tree_columns, first_tree, stop_tree,
+                   missing_bin, out):
     """:func:`predict_raw` for binned data (training rows, validation sets)."""
     n_samples = X_binned.shape[0]
     V = values.shape[1]
@@ -83,13 +97,15 @@ def predict_binned(X_binned, feature, threshold_bin, missing_left, left, right, 
             column = tree_columns[t]
             for i in range(blk * ROW_BLOCK, stop_row):
                 leaf = _leaf_binned(X_binned, i, tree_roots[t], feature, threshold_bin,
-                                    missing_left, left, right, missing_bin)
+                                    missing_left, categorical, cat_bitset, left, right,
+                                    missing_bin)
                 for v in range(V):
                     out[i, column + v] += values[leaf, v]
 
 
 @parallel
-def apply_raw(X, feature, threshold, missing_left, left, right, tree_roots, out):
+def apply_raw(X, feature, threshold, missing_left, categorical, cat_bitset, left, right,
+              tree_roots, out):
     """Leaf reached by every row in every tree (global node indices).
 
     Parameters
@@ -103,7 +119,7 @@ def apply_raw(X, feature, threshold, missing_left, left, right, tree_roots, out)
     for i in prange(n_samples):
         for t in range(n_trees):
             out[i, t] = _leaf_raw(X, i, tree_roots[t], feature, threshold, missing_left,
-                                  left, right)
+                                  categorical, cat_bitset, left, right)
 
 
 @parallel
