@@ -30,13 +30,15 @@ from .._kernels.predict import add_leaf_values
 from .._metrics import Metric
 from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
                            make_objective, xgb_quantile)
-from .._tree import LEAF, Forest
+from .._tree import LEAF, Forest, _alive, compact_tree
 from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
 from ._tools import ModelToolsMixin, XGBoostExportMixin
 
 # xgboost's smallest loss reduction that counts as a split (kRtEps)
 MIN_GAIN = 1e-6
+# xgboost's max_delta_step for count:poisson when none is given
+POISSON_MAX_DELTA_STEP = 0.7
 
 
 class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
@@ -58,7 +60,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "gamma": [Interval(Real, 0.0, None, closed="left")],
         "min_child_weight": [Interval(Real, 0.0, None, closed="left")],
-        "max_delta_step": [Interval(Real, 0.0, None, closed="left")],
+        "max_delta_step": [Interval(Real, 0.0, None, closed="left"), None],
         "subsample": [Interval(Real, 0.0, 1.0, closed="right")],
         "colsample_bytree": [Interval(Real, 0.0, 1.0, closed="right")],
         "colsample_bylevel": [Interval(Real, 0.0, 1.0, closed="right")],
@@ -89,7 +91,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     def __init__(self, *, n_estimators=100, max_depth=6, max_leaves=0, max_bin=256,
                  grow_policy="depthwise", learning_rate=0.3, objective=None,
                  tree_method="auto", n_jobs=None, gamma=0.0, min_child_weight=1.0,
-                 max_delta_step=0.0, subsample=1.0, colsample_bytree=1.0,
+                 max_delta_step=None, subsample=1.0, colsample_bytree=1.0,
                  colsample_bylevel=1.0, colsample_bynode=1.0, reg_alpha=0.0,
                  reg_lambda=1.0, scale_pos_weight=1.0, base_score=None, random_state=None,
                  missing=np.nan, num_parallel_tree=1, monotone_constraints=None,
@@ -191,23 +193,34 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     # ------------------------------------------------------------ parameters
     def _grower_params(self, n_features):
-        lossguide = self.grow_policy == "lossguide" or self.max_leaves > 0
-        max_depth = self.max_depth if self.max_depth else None
-        if not lossguide and max_depth is None:
-            raise ValueError("max_depth=0 (no depth limit) needs grow_policy='lossguide' "
-                             "or max_leaves > 0.")
         exact = self._split_method == "exact"
+        max_depth = 6 if self.max_depth is None else self.max_depth  # xgboost's default
+        if max_depth == 0 and exact:
+            raise ValueError("tree_method='exact' needs max_depth > 0 (as xgboost).")
+        max_depth = max_depth or None
+        best_first = self.grow_policy == "lossguide" and self.max_leaves > 0
+        if self.grow_policy == "depthwise" and self.max_leaves > 0:
+            # grown level by level, then cut to max_leaves (_truncate_levels)
+            cap = self.max_leaves - 1
+            max_depth = cap if max_depth is None else min(max_depth, cap)
         sampler = ColumnSampler(
             n_features, self.colsample_bytree, self.colsample_bylevel, self.colsample_bynode,
             self._interaction_sets)
         return GrowerParams(
-            max_depth=max_depth, max_leaf_nodes=(self.max_leaves or None) if lossguide
-            else None, min_samples_split=2, min_samples_leaf=1,
-            min_hessian=self.min_child_weight,
+            max_depth=max_depth, max_leaf_nodes=self.max_leaves if best_first else None,
+            min_samples_split=2, min_samples_leaf=1, min_hessian=self.min_child_weight,
             # exact: grow every positive split, prune by gamma afterwards (as xgboost)
             min_split_gain=MIN_GAIN if exact else max(MIN_GAIN, self.gamma),
-            l2=self.reg_lambda, l1=self.reg_alpha, max_delta_step=self.max_delta_step,
+            l2=self.reg_lambda, l1=self.reg_alpha, max_delta_step=self._max_delta_step(),
             monotonic_cst=self._monotonic, column_sampler=sampler, float32_ties=exact)
+
+    def _max_delta_step(self):
+        """xgboost's default: 0 (no clipping), 0.7 for count:poisson, where the
+        same value also inflates the hessian (``exp(m + max_delta_step)``)."""
+        if self.max_delta_step is not None:
+            return float(self.max_delta_step)
+        poisson = isinstance(self.objective, str) and self.objective == "count:poisson"
+        return POISSON_MAX_DELTA_STEP if poisson else 0.0
 
     def _resolve_monotone(self, n_features):
         cst = self.monotone_constraints
@@ -246,7 +259,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     # ------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, base_margin=None, eval_set=None,
-            verbose=True, xgb_model=None, sample_weight_eval_set=None,
+            verbose=None, xgb_model=None, sample_weight_eval_set=None,
             base_margin_eval_set=None):
         """Fit the booster.
 
@@ -261,8 +274,12 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         eval_set : list of (X, y) pairs, default=None
             Evaluated after each round (``evals_result()``); the last metric
             of the last set drives ``early_stopping_rounds``.
-        verbose : bool or int, default=True
-            Print the evaluation every round (or every ``verbose`` rounds).
+        verbose : bool or int, default=None
+            Print the evaluation every round (``True``) or every ``verbose``
+            rounds and the last one, in xgboost's format
+            (``[12]\tvalidation_0-logloss:0.31210``).  ``None`` prints when
+            ``eval_set`` is given (xgboost's default) but not for the internal
+            early-stopping split, so that searches and cross-validation stay quiet.
         xgb_model : XGBClassifier, XGBRegressor or path, default=None
             A fitted model (or model file) to continue training from.
         sample_weight_eval_set, base_margin_eval_set : list, default=None
@@ -288,6 +305,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         base_margin = self._check_base_margin(base_margin, X.shape[0])
         evals = self._validate_eval_sets(eval_set, sample_weight_eval_set,
                                          base_margin_eval_set)
+        if verbose is None:
+            verbose = bool(evals)
         if self.early_stopping_rounds is not None and not evals:
             X, y, sample_weight, base_margin, evals = self._internal_validation(
                 X, y, sample_weight, base_margin)
@@ -400,6 +419,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                     stop = True
             if stop:
                 break
+        if getattr(self, "_pending_line", None):
+            print(self._pending_line)
+        self._pending_line = None
         self._finish(first_round, n_rounds, stopper)
         release_training_data(self._bin_mapper)
         for cb in callbacks:
@@ -438,9 +460,13 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                             np.ascontiguousarray(h), rows, rng)
         if self._split_method == "exact" and self.gamma > 0:
             grown.prune_min_gain(self.gamma)
+        if self.grow_policy == "depthwise" and self.max_leaves > 0:
+            _truncate_levels(grown, self.max_leaves)
         self._default_directions(grown, X)
         alphas = self._objective.adaptive_alphas
-        if alphas is not None:
+        # xgboost refits leaves to quantiles only where its updater tracks row
+        # positions (hist, approx); its exact updater keeps the Newton leaves
+        if alphas is not None and self._split_method != "exact":
             self._refit_leaves(grown, y, before[:, k], w if self._weighted else None,
                                alphas[k])
         tree = grown.tree.scaled(self.learning_rate / self.num_parallel_tree)
@@ -498,10 +524,15 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                 value = metric(y_e, pred, w_e, *self._user_eval_view(metric, y_e, m_e),
                                weighted=weighted)
                 self.evals_result_[name][metric.name].append(value)
-        if verbose and (verbose is True or iteration % int(verbose) == 0):
-            parts = [f"{name}-{metric.name}:{self.evals_result_[name][metric.name][-1]:.5f}"
-                     for name, *_ in evals for metric in metrics]
-            print(f"[{iteration}]\t" + "\t".join(parts))
+        line = f"[{iteration}]" + "".join(
+            f"\t{name}-{metric.name}:{self.evals_result_[name][metric.name][-1]:.5f}"
+            for name, *_ in evals for metric in metrics)
+        self._pending_line = None
+        period = 1 if verbose is True else int(verbose)
+        if period > 0 and iteration % period == 0:
+            print(line)
+        elif period > 0:
+            self._pending_line = line  # printed after training if it is the last
         last = self.evals_result_[evals[-1][0]][metrics[-1].name][-1]
         return stopper.update(iteration, last)
 
@@ -633,7 +664,8 @@ class XGBRegressor(RegressorMixin, BaseXGB):
         self._objective = make_objective(
             objective, REGRESSION_OBJECTIVES, huber_slope=self.huber_slope,
             quantile_alpha=self.quantile_alpha,
-            tweedie_variance_power=self.tweedie_variance_power, weighted=self._weighted)
+            tweedie_variance_power=self.tweedie_variance_power, weighted=self._weighted,
+            poisson_max_delta_step=self._max_delta_step())
 
     def _encode_target(self, y):
         return np.asarray(y, dtype=np.float64)
@@ -740,6 +772,31 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         if margin.shape[1] == 1:
             return self.classes_[(margin[:, 0] > 0).astype(np.int64)]
         return self.classes_[np.argmax(margin, axis=1)]
+
+
+def _truncate_levels(grown, max_leaves):
+    """xgboost's depthwise growth with ``max_leaves``: nodes are split level by
+    level in node order until the tree has ``max_leaves`` leaves.
+
+    A node's split does not depend on its neighbours, so the full depthwise
+    tree cut in that order is the tree xgboost grows.
+    """
+    tree = grown.tree
+    is_leaf = np.ones(tree.node_count, dtype=bool)
+    level, n_leaves = [0], 1
+    while level and n_leaves < max_leaves:
+        children = []
+        for node in level:
+            if tree.left[node] == LEAF or n_leaves >= max_leaves:
+                continue
+            is_leaf[node] = False
+            n_leaves += 1
+            children += [tree.left[node], tree.right[node]]
+        level = children
+    if np.array_equal(is_leaf, tree.left == LEAF):
+        return
+    grown.tree, grown.node_starts, grown.node_ends = compact_tree(
+        tree, _alive(tree, is_leaf), grown.node_starts, grown.node_ends)
 
 
 def _drop_zero_weight(X, y, w, base_margin):
