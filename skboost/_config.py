@@ -20,6 +20,7 @@ When the layer in use is ``workqueue`` anyway, every kernel call runs under
 one process-wide lock (concurrent calls from Python threads take turns).
 """
 import contextlib
+import functools
 import importlib
 import os
 import threading
@@ -62,6 +63,13 @@ def _cgroup_cpu_limit():
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _cached_cgroup_cpu_limit():
+    """The cgroup quota, read once per process (two file reads cost about
+    40 us, as much as the rest of a small prediction's bookkeeping)."""
+    return _cgroup_cpu_limit()
+
+
 def available_cpus():
     """Number of CPUs this process may use (affinity mask, cgroup quota and
     numba's thread pool size)."""
@@ -69,7 +77,7 @@ def available_cpus():
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         n = os.cpu_count() or 1
-    limit = _cgroup_cpu_limit()
+    limit = _cached_cgroup_cpu_limit()
     if limit is not None:
         n = min(n, limit)
     return max(1, min(n, numba.config.NUMBA_NUM_THREADS))

@@ -34,6 +34,8 @@ CHUNK_ROWS = 65536
 # ------------------------------------------------------------ DataFrames
 def is_dataframe(X):
     """Whether ``X`` is a DataFrame that narwhals (and scikit-learn) reads."""
+    if isinstance(X, np.ndarray) or sparse.issparse(X):  # the common case, fast
+        return False
     return nw is not None and nw.dependencies.is_into_dataframe(X)
 
 

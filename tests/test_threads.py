@@ -84,10 +84,10 @@ def test_threadpoolctl_limits_the_default():
 
 
 def test_affinity_and_cgroup_limit_the_cpus(monkeypatch):
-    monkeypatch.setattr(config, "_cgroup_cpu_limit", lambda: 1)
+    monkeypatch.setattr(config, "_cached_cgroup_cpu_limit", lambda: 1)
     assert available_cpus() == 1
     assert resolve_n_threads(None) == 1
-    monkeypatch.setattr(config, "_cgroup_cpu_limit", lambda: None)
+    monkeypatch.setattr(config, "_cached_cgroup_cpu_limit", lambda: None)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert available_cpus() == 1
 
