@@ -192,3 +192,19 @@ def dense_row_chunks(X, n_rows=None):
     for start in range(0, n_samples, step):
         stop = min(n_samples, start + step)
         yield start, stop, np.ascontiguousarray(X[start:stop].toarray(), dtype=np.float64)
+
+
+def columns_with_nan(X):
+    """Which columns of a dense or sparse ``X`` hold at least one NaN.
+
+    Returns
+    -------
+    ndarray of shape (n_features,), bool
+        Only stored values of a sparse ``X`` are read (implicit zeros are
+        not missing).
+    """
+    if not sparse.issparse(X):
+        return np.isnan(np.asarray(X, dtype=np.float64)).any(axis=0)
+    X = X.tocsr()
+    nan_columns = np.asarray(X.indices)[np.isnan(X.data)]
+    return np.bincount(nan_columns, minlength=X.shape[1]) > 0

@@ -300,3 +300,20 @@ def test_fit_memory_stays_far_below_a_dense_copy():
     # use) plus the outputs (measured: 150 MiB)
     assert predict_peak < 3 * data_module.CHUNK_BYTES, predict_peak / 2**20
     assert 3 * data_module.CHUNK_BYTES < 0.1 * dense_bytes
+
+
+def test_columns_with_nan_reads_stored_values():
+    X, _ = _random_sparse(n=50, d=6, seed=9)
+    X = X.tocsr(copy=True)
+    X.data[X.indices == 4] = np.nan
+    expected = np.isnan(X.toarray()).any(axis=0)
+    assert expected[4] and expected.sum() == 1
+    assert_array_equal(data_module.columns_with_nan(X), expected)
+    assert_array_equal(data_module.columns_with_nan(sparse.csc_array(X)), expected)
+    assert_array_equal(data_module.columns_with_nan(X.toarray()), expected)
+
+
+def test_dense_input_is_one_chunk_without_copy():
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    chunks = list(data_module.dense_row_chunks(X))
+    assert len(chunks) == 1 and chunks[0][2] is X
