@@ -201,6 +201,34 @@ def test_binning_sparse_equals_dense_with_weights(max_bins):
     assert all(t[0] == 0.5 for t in a.thresholds_)
 
 
+def _reference_thresholds(column, weights, max_bins):
+    """Weighted quantile thresholds of one dense column, written plainly:
+    every distinct value with its total weight, a threshold above the value
+    where each quantile ``k / max_bins`` of the cumulative weight falls."""
+    present = ~np.isnan(column)
+    distinct, inverse = np.unique(column[present], return_inverse=True)
+    if distinct.size <= 1:
+        return np.empty(0)
+    mids = distinct[:-1] / 2 + distinct[1:] / 2
+    if distinct.size <= max_bins:
+        return mids
+    cumulative = np.cumsum(np.bincount(inverse, weights=weights[present]))
+    targets = cumulative[-1] * np.arange(1, max_bins) / max_bins
+    positions = np.minimum(np.searchsorted(cumulative, targets), distinct.size - 2)
+    return mids[np.unique(positions)]
+
+
+def test_sparse_thresholds_match_a_plain_weighted_quantile_reference():
+    rng = np.random.RandomState(3)
+    X = sparse.random(2000, 5, density=0.3, format="csc", random_state=rng)
+    X.data = np.round(X.data * 40) - 10  # negative, zero and positive values
+    w = rng.uniform(0.1, 3.0, size=X.shape[0])
+    mapper = BinMapper(max_bins=8).fit(X, w)
+    dense = X.toarray()
+    for f in range(X.shape[1]):
+        assert_array_equal(mapper.thresholds_[f], _reference_thresholds(dense[:, f], w, 8))
+
+
 def test_column_blocks_sparse_equals_dense():
     X, _ = _random_sparse(n=400, d=5, density=0.3, seed=4)
     X = X.tocsr(copy=True)
@@ -317,3 +345,20 @@ def test_dense_input_is_one_chunk_without_copy():
     X = np.random.RandomState(0).normal(size=(10, 3))
     chunks = list(data_module.dense_row_chunks(X))
     assert len(chunks) == 1 and chunks[0][2] is X
+
+
+@pytest.mark.parametrize("split_method", ["hist", "exact"])
+def test_weighted_and_warm_started_fits_on_sparse(split_method):
+    X, y = _random_sparse(n=700, seed=10)
+    w = np.random.RandomState(0).uniform(0.2, 4.0, size=y.size)
+    kw = dict(n_estimators=4, split_method=split_method, random_state=0, warm_start=True)
+    a = GradientBoostingClassifier(**kw).fit(X, y, sample_weight=w)
+    b = GradientBoostingClassifier(**kw).fit(X.toarray(), y, sample_weight=w)
+    a.set_params(n_estimators=8).fit(X, y, sample_weight=w)
+    b.set_params(n_estimators=8).fit(X.toarray(), y, sample_weight=w)
+    assert_array_equal(a.decision_function(X), b.decision_function(X.toarray()))
+    f = RandomForestRegressor(n_estimators=3, split_method=split_method,
+                              random_state=0).fit(X, y, sample_weight=w)
+    g = RandomForestRegressor(n_estimators=3, split_method=split_method,
+                              random_state=0).fit(X.toarray(), y, sample_weight=w)
+    assert_array_equal(f.predict(X), g.predict(X.toarray()))
