@@ -11,8 +11,9 @@ from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
+from ._data import dense_row_chunks
 from ._dtypes import INDEX_DTYPE, as_float
-from ._kernels.shap import tree_shap, tree_summaries
+from ._kernels.shap import tabulate_paths, tree_shap, tree_summaries
 from ._tree import LEAF, Tree, pack_trees
 from .ensemble._adaboost import AdaBoostClassifier, AdaBoostRegressor, BaseAdaBoost
 from .ensemble._base import estimator_threads, validate_predict_data
@@ -80,7 +81,7 @@ def predict_contributions(est, X):
         For a model whose trees are not skboost engine trees (AdaBoost with
         a user ``estimator``) or an unknown estimator type.
     """
-    X = _dense(validate_predict_data(est, X))
+    X = validate_predict_data(est, X)
     parts = margin_parts(est)
     n_samples, n_features = X.shape
     out = np.zeros((n_samples, n_features + 1, parts.n_outputs))
@@ -88,7 +89,8 @@ def predict_contributions(est, X):
         trees = _KernelTrees(parts)
         with estimator_threads(est):
             if parts.select is None:
-                trees.explain(X, np.arange(len(parts.trees)), out)
+                trees.plan_tables(np.full(len(parts.trees), n_samples))
+                _explain_chunks(trees, X, np.arange(len(parts.trees)), out)
                 out[:, n_features, :] += trees.expected_total(parts.n_outputs)
             else:
                 _explain_selected(trees, parts, X, out)
@@ -96,22 +98,22 @@ def predict_contributions(est, X):
     return out[:, :, 0] if parts.n_outputs == 1 else out
 
 
-def _dense(X):
-    """The validated data as float64 C-ordered (sparse input densified: the
-    kernel walks rows; absent entries are zeros, as ``predict`` sees them)."""
-    if hasattr(X, "toarray"):
-        X = X.toarray()
-    return as_float(X)
+def _explain_chunks(trees, X, tree_indices, out):
+    """Explain ``X`` (dense, or sparse read a bounded dense block at a time,
+    implicit zeros being zeros as in ``predict``) into ``out``."""
+    for start, stop, block in dense_row_chunks(X):
+        trees.explain(block, tree_indices, out[start:stop])
 
 
 def _explain_selected(trees, parts, X, out):
     """Each row explained by its own tree (``parts.select``), one kernel call per tree."""
     chosen = np.asarray(parts.select(X), dtype=np.int64)
     n_features = X.shape[1]
+    trees.plan_tables(np.bincount(chosen, minlength=len(parts.trees)))
     for t in np.unique(chosen):
         rows = np.flatnonzero(chosen == t)
         part = np.zeros((rows.size, n_features + 1, parts.n_outputs))
-        trees.explain(np.ascontiguousarray(X[rows]), np.array([t]), part)
+        _explain_chunks(trees, X[rows], np.array([t]), part)
         part[:, n_features, :] += trees.expected_of(t, parts.n_outputs)
         out[rows] = part
 
@@ -122,6 +124,14 @@ def _baseline(baseline, X, n_outputs):
         values = np.asarray(baseline(X), dtype=np.float64)
         return values.reshape(X.shape[0], n_outputs)
     return np.asarray(baseline, dtype=np.float64).reshape(1, n_outputs)
+
+
+# Leaf tables (see _kernels/shap.py: tabulate_paths): a leaf whose path has u
+# unique features gets 2**u * u precomputed shares, after which a row costs
+# O(u) at that leaf instead of the recursion's O(u**2) plus O(depth) per node.
+TABLE_MAX_WIDTH = 12        # trees deeper than this keep the recursion
+TABLE_BUDGET = 1 << 23      # float64 cells (64 MiB) for all tables of one call
+TABLE_COST_RATIO = 4.0      # tabulate when it costs < 1/4 of the row work it saves
 
 
 class _KernelTrees:
@@ -138,20 +148,84 @@ class _KernelTrees:
                                         counts)
         self.n_values = self.packed["value"].shape[1]
         self.expected = np.zeros((len(trees), self.n_values))
-        depth = np.zeros(len(trees), dtype=np.int64)
+        self.depth = np.zeros(len(trees), dtype=np.int64)
         tree_summaries(self.packed["left"], self.packed["right"], self.packed["value"],
                        self.fraction, self.packed["roots"],
-                       max(t.node_count for t in trees), self.expected, depth)
-        self.max_depth = int(depth.max())
+                       max(t.node_count for t in trees), self.expected, self.depth)
+        self.max_depth = int(self.depth.max())
+        self.plan_tables(np.zeros(len(trees), dtype=np.int64))
+
+    def plan_tables(self, rows_per_tree):
+        """Choose the trees explained through leaf tables and build their tables.
+
+        A tree is tabulated when its depth is at most ``TABLE_MAX_WIDTH``,
+        building its tables costs less than ``1 / TABLE_COST_RATIO`` of the
+        leaf work they save on its ``rows_per_tree[t]`` rows, and the tables
+        so far fit in ``TABLE_BUDGET`` (trees taken in order).
+
+        Parameters
+        ----------
+        rows_per_tree : ndarray of shape (n_trees,), int
+            Rows each tree will explain.
+        """
+        n_nodes = self.packed["left"].shape[0]
+        self.tabulated = np.zeros(len(self.depth), dtype=np.uint8)
+        self.node_code = np.zeros(0, dtype=np.uint8)
+        self.leaf_info = np.zeros((0, 2), dtype=np.int64)
+        self.leaf_features = np.zeros(0, dtype=INDEX_DTYPE)
+        self.table = np.zeros(0)
+        candidates = (self.depth <= TABLE_MAX_WIDTH) & (np.asarray(rows_per_tree) > 1)
+        if not candidates.any():
+            return
+        p = self.packed
+        node_code = np.zeros(n_nodes, dtype=np.uint8)
+        roots = np.ascontiguousarray(p["roots"][candidates])
+        depth = int(self.depth[candidates].max())
+        tabulate_paths(p["left"], p["right"], p["feature"], self.fraction, roots, depth,
+                       False, node_code, self.leaf_info, self.leaf_features, self.table)
+        use, leaf = self._choose_tables(node_code, candidates, rows_per_tree)
+        if not use.any():
+            return
+        width = np.where(leaf, node_code, 0).astype(np.int64)
+        cells = (1 << width) * width
+        leaf_info = np.zeros((n_nodes, 2), dtype=np.int64)
+        leaf_info[:, 0] = np.cumsum(cells) - cells
+        leaf_info[:, 1] = np.cumsum(width) - width
+        self.leaf_features = np.zeros(int(width.sum()), dtype=INDEX_DTYPE)
+        self.table = np.zeros(int(cells.sum()))
+        tabulate_paths(p["left"], p["right"], p["feature"], self.fraction,
+                       np.ascontiguousarray(p["roots"][use]), int(self.depth[use].max()),
+                       True, node_code, leaf_info, self.leaf_features, self.table)
+        self.tabulated = use.astype(np.uint8)
+        self.node_code, self.leaf_info = node_code, leaf_info
+
+    def _choose_tables(self, width, candidates, rows_per_tree):
+        """Trees to tabulate, and the mask of the leaves of those trees."""
+        p = self.packed
+        n_trees = len(self.depth)
+        tree_of = np.repeat(np.arange(n_trees), np.diff(np.append(p["roots"],
+                                                                  p["left"].shape[0])))
+        leaf = (p["left"] == LEAF) & candidates[tree_of]
+        width = np.where(leaf, width, 0).astype(np.float64)
+        patterns = 2.0 ** width
+        cells = np.bincount(tree_of, weights=patterns * width, minlength=n_trees)
+        build = np.bincount(tree_of, weights=patterns * width * width, minlength=n_trees)
+        saved = np.bincount(tree_of, weights=width * width, minlength=n_trees)
+        use = candidates & (build * TABLE_COST_RATIO <= saved * np.asarray(rows_per_tree))
+        use &= np.cumsum(np.where(use, cells, 0.0)) <= TABLE_BUDGET
+        return use, leaf & use[tree_of]
 
     def explain(self, X, tree_indices, out):
         """Add the weighted SHAP values of trees ``tree_indices`` to ``out``."""
         p = self.packed
-        tree_shap(as_float(X), p["feature"], p["threshold"], p["missing_left"], p["left"],
-                  p["right"], p["value"], self.fraction,
+        tree_shap(as_float(X), p["feature"], p["threshold"], p["missing_left"],
+                  p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
+                  self.fraction,
                   np.ascontiguousarray(p["roots"][tree_indices]),
                   np.ascontiguousarray(self.weights[tree_indices]),
-                  np.ascontiguousarray(self.columns[tree_indices]), self.max_depth, out)
+                  np.ascontiguousarray(self.columns[tree_indices]), self.max_depth,
+                  np.ascontiguousarray(self.tabulated[tree_indices]), self.node_code,
+                  self.leaf_info, self.leaf_features, self.table, out)
 
     def expected_of(self, t, n_outputs):
         """Weighted expected value of tree ``t`` in the output columns."""

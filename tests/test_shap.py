@@ -28,6 +28,18 @@ ADDITIVE = dict(rtol=0, atol=1e-6)
 EXACT = dict(rtol=1e-9, atol=1e-10)
 
 
+@pytest.fixture(params=["recursion", "tables"])
+def mode(request, monkeypatch):
+    """Run a test with each of the kernel's two exact schemes forced: the
+    recursion of Algorithm 2 everywhere, or leaf tables for every tree."""
+    import skboost._shap as shap_module
+    if request.param == "recursion":
+        monkeypatch.setattr(shap_module, "TABLE_MAX_WIDTH", -1)
+    else:
+        monkeypatch.setattr(shap_module, "TABLE_COST_RATIO", 0.0)
+    return request.param
+
+
 # --------------------------------------------------------------------- data
 def _data(n=240, n_features=5, seed=0, nan_fraction=0.08):
     """Continuous features with some NaN, a regression target and 3 classes."""
@@ -98,6 +110,11 @@ def _goes_left(tree, node, x):
     value = x[tree.feature[node]]
     if np.isnan(value):
         return tree.missing_left[node] == 1
+    if tree.categorical[node]:
+        if not 0 <= value < 256:
+            return tree.missing_left[node] == 1
+        code = int(value)
+        return bool((int(tree.cat_bitset[node, code // 32]) >> (code % 32)) & 1)
     return value <= tree.threshold[node]
 
 
@@ -167,14 +184,15 @@ class _ValueTree:
     """A view of a tree with other node values."""
 
     def __init__(self, tree, value):
-        for name in ("feature", "threshold", "missing_left", "left", "right", "cover"):
+        for name in ("feature", "threshold", "missing_left", "left", "right", "cover",
+                     "categorical", "cat_bitset"):
             setattr(self, name, getattr(tree, name))
         self.value = value
 
 
 # ---------------------------------------------------------------- additivity
 @pytest.mark.parametrize("name", list(CASES))
-def test_rows_sum_to_margin(fitted, name):
+def test_rows_sum_to_margin(fitted, name, mode):
     est = fitted[name]
     contrib = est.predict_contributions(X)
     margin = _margin(est, X)
@@ -215,7 +233,7 @@ XS_EXPLAIN = np.vstack([XS[:6], [[np.nan, np.nan, np.nan, np.nan]],
                         [[0.1, np.nan, -0.3, 0.7]]])
 
 
-def test_gradient_boosting_equals_brute_force():
+def test_gradient_boosting_equals_brute_force(mode):
     est = GradientBoostingRegressor(n_estimators=4, max_depth=3, learning_rate=0.5,
                                     random_state=0).fit(XS, YS)
     trees = est._forest.trees
@@ -228,7 +246,7 @@ def test_gradient_boosting_equals_brute_force():
         assert_allclose(contrib[i], ref[:, 0], **EXACT)
 
 
-def test_gradient_boosting_multiclass_equals_brute_force():
+def test_gradient_boosting_multiclass_equals_brute_force(mode):
     y3 = np.digitize(YS, [-0.3, 0.3])
     est = GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0).fit(XS, y3)
     contrib = est.predict_contributions(XS_EXPLAIN)
@@ -239,7 +257,7 @@ def test_gradient_boosting_multiclass_equals_brute_force():
         assert_allclose(contrib[i], ref, **EXACT)
 
 
-def test_random_forest_classifier_equals_brute_force():
+def test_random_forest_classifier_equals_brute_force(mode):
     y3 = np.digitize(YS, [-0.3, 0.3])
     est = RandomForestClassifier(n_estimators=4, max_depth=3, max_features=None,
                                  random_state=0).fit(XS, y3)
@@ -250,7 +268,7 @@ def test_random_forest_classifier_equals_brute_force():
         assert_allclose(contrib[i], ref, **EXACT)
 
 
-def test_random_forest_multioutput_regressor_equals_brute_force():
+def test_random_forest_multioutput_regressor_equals_brute_force(mode):
     est = RandomForestRegressor(n_estimators=3, max_depth=3, random_state=0).fit(
         XS, np.column_stack([YS, YS ** 2]))
     contrib = est.predict_contributions(XS_EXPLAIN)
@@ -261,7 +279,7 @@ def test_random_forest_multioutput_regressor_equals_brute_force():
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_adaboost_classifier_equals_brute_force(n_classes):
+def test_adaboost_classifier_equals_brute_force(n_classes, mode):
     y = np.digitize(YS, [-0.3, 0.3]) if n_classes == 3 else (YS > 0).astype(int)
     est = AdaBoostClassifier(n_estimators=5, max_depth=3, random_state=0).fit(XS, y)
     contrib = _as_3d(est.predict_contributions(XS_EXPLAIN))
@@ -273,7 +291,7 @@ def test_adaboost_classifier_equals_brute_force(n_classes):
         assert_allclose(contrib[i], ref, **EXACT)
 
 
-def test_adaboost_regressor_row_explained_by_its_median_tree():
+def test_adaboost_regressor_row_explained_by_its_median_tree(mode):
     est = AdaBoostRegressor(n_estimators=7, max_depth=3, random_state=0).fit(XS, YS)
     contrib = est.predict_contributions(XS_EXPLAIN)
     prediction = est.predict(XS_EXPLAIN)
@@ -285,7 +303,7 @@ def test_adaboost_regressor_row_explained_by_its_median_tree():
         assert any(np.allclose(contrib[i], ref, rtol=1e-9, atol=1e-10) for ref in refs)
 
 
-def test_single_tree_brute_force_with_ties_and_repeated_features():
+def test_single_tree_brute_force_with_ties_and_repeated_features(mode):
     """Rows exactly on thresholds go left; a feature split twice on a path."""
     est = GradientBoostingRegressor(n_estimators=1, max_depth=3, learning_rate=1.0,
                                     split_method="exact", random_state=0).fit(XS, YS)
@@ -302,6 +320,39 @@ def test_single_tree_brute_force_with_ties_and_repeated_features():
         ref[-1] += est._baseline[0]
         assert_allclose(contrib[i], ref, **EXACT)
     assert_allclose(contrib.sum(axis=1), est.predict(rows), **ADDITIVE)
+
+
+def test_categorical_splits_equal_brute_force(mode):
+    """Categorical nodes (codes in the node's bitset go left; NaN and codes
+    outside 0..255 the missing way), here made by turning the splits on a
+    code-valued feature into random subsets."""
+    rng = np.random.RandomState(5)
+    Xc = XS.copy()
+    Xc[:, 3] = rng.randint(0, 10, size=Xc.shape[0]).astype(float)
+    yc = YS + (Xc[:, 3] % 3 == 0)
+    est = GradientBoostingRegressor(n_estimators=4, max_depth=3, learning_rate=0.5,
+                                    random_state=0).fit(Xc, yc)
+    n_categorical = 0
+    for tree in est._forest.trees:
+        tree.categorical = tree.categorical.copy()
+        tree.cat_bitset = tree.cat_bitset.copy()
+        for node in np.flatnonzero((tree.left != -1) & (tree.feature == 3)):
+            tree.categorical[node] = 1
+            for code in rng.choice(10, 4, replace=False):
+                tree.cat_bitset[node, code // 32] |= np.uint32(1 << (code % 32))
+            n_categorical += 1
+    est._forest._packed = None
+    assert n_categorical >= 2
+    rows = np.vstack([Xc[:8], XS_EXPLAIN[-2:]])
+    rows[:10, 3] = [0, 1, 2, 3, 4, 5, 6, np.nan, 300.0, -1.0]
+    contrib = est.predict_contributions(np.vstack([rows] * 20))[:10]
+    assert_allclose(contrib.sum(axis=1), est.predict(rows), **ADDITIVE)
+    trees = est._forest.trees
+    for i, x in enumerate(rows):
+        ref = brute_force_sum(trees, np.ones(len(trees)), np.zeros(len(trees), int), 1, x,
+                              4)
+        ref[-1] += est._baseline
+        assert_allclose(contrib[i], ref[:, 0], **EXACT)
 
 
 # ------------------------------------------------------------- shap package
@@ -323,7 +374,7 @@ def _shap_dict_model(trees, weights):
 
 @pytest.mark.parametrize("name", ["gb_regressor", "rf_regressor_multioutput",
                                   "rf_classifier_multiclass", "rf_regressor_exact_deep"])
-def test_equals_shap_tree_explainer(fitted, name):
+def test_equals_shap_tree_explainer(fitted, name, mode):
     shap = pytest.importorskip("shap")
     est = fitted[name]
     trees = est._forest.trees
@@ -339,7 +390,7 @@ def test_equals_shap_tree_explainer(fitted, name):
     assert_allclose(contrib[0, -1, :], expected + baseline, rtol=1e-9, atol=1e-9)
 
 
-def test_gb_multiclass_equals_shap_per_class(fitted):
+def test_gb_multiclass_equals_shap_per_class(fitted, mode):
     shap = pytest.importorskip("shap")
     est = fitted["gb_multiclass"]
     contrib = est.predict_contributions(X)
@@ -350,8 +401,69 @@ def test_gb_multiclass_equals_shap_per_class(fitted):
         assert_allclose(contrib[:, :-1, k], reference, rtol=1e-9, atol=1e-9)
 
 
+def _trees_from_xgboost(booster):
+    """skboost Trees from an xgboost booster's ``trees_to_dataframe`` (xgboost
+    sends ``x < split`` left; here ``x <= the float64 just below split``)."""
+    from skboost._tree import Tree
+    frame = booster.trees_to_dataframe()
+    trees = []
+    for _, nodes in frame.groupby("Tree", sort=True):
+        nodes = nodes.sort_values("Node")
+        n = len(nodes)
+
+        def child(column):
+            return np.array([-1 if pd.isna(v) else int(v.split("-")[1])
+                             for v in nodes[column]], dtype=np.int32)
+
+        left, right, missing = child("Yes"), child("No"), child("Missing")
+        leaf = left == -1
+        split = nodes["Split"].to_numpy(dtype=np.float64)
+        trees.append(Tree(
+            feature=np.array([0 if f == "Leaf" else int(f[1:]) for f in nodes["Feature"]],
+                             dtype=np.int32),
+            threshold=np.where(leaf, 0.0, np.nextafter(split, -np.inf)),
+            threshold_bin=np.zeros(n, dtype=np.int32),
+            missing_left=((missing == left) & ~leaf).astype(np.uint8),
+            left=left, right=right,
+            value=np.where(leaf, nodes["Gain"].to_numpy(), 0.0)[:, np.newaxis],
+            gain=np.zeros(n), cover=nodes["Cover"].to_numpy(dtype=np.float64),
+            n_samples=np.ones(n, dtype=np.int64)))
+    return trees
+
+
+def test_equals_xgboost_pred_contribs(mode):
+    """Trees of a real xgboost model, explained with their hessian covers,
+    give xgboost's own SHAP values (xgboost works in float32)."""
+    xgb = pytest.importorskip("xgboost")
+    import json
+    rng = np.random.RandomState(2)
+    Xx = rng.uniform(-1, 1, size=(400, 5)).astype(np.float32).astype(np.float64)
+    yx = (Xx[:, 0] * Xx[:, 1] + np.sin(3 * Xx[:, 2]) > 0).astype(int)
+    Xx[rng.rand(400, 5) < 0.1] = np.nan
+    model = xgb.XGBClassifier(n_estimators=8, max_depth=4, tree_method="exact",
+                              min_child_weight=0.5, n_jobs=1).fit(Xx, yx)
+    booster = model.get_booster()
+    trees = _trees_from_xgboost(booster)
+    config = json.loads(booster.save_config())
+    base_score = float(config["learner"]["learner_model_param"]["base_score"].strip("[]"))
+    base_margin = np.log(base_score / (1 - base_score))
+
+    class FromXGBoost(GradientBoostingRegressor):
+        def _margin_parts(self):
+            return {"trees": trees, "weights": np.ones(len(trees)),
+                    "columns": np.zeros(len(trees), int), "n_outputs": 1,
+                    "baseline": np.array([base_margin])}
+
+    est = FromXGBoost(n_estimators=1).fit(np.nan_to_num(Xx), yx)
+    contrib = est.predict_contributions(Xx)
+    reference = booster.predict(xgb.DMatrix(Xx, missing=np.nan), pred_contribs=True)
+    margin = booster.predict(xgb.DMatrix(Xx, missing=np.nan), output_margin=True)
+    assert_allclose(contrib.sum(axis=1), margin, rtol=0, atol=1e-5)
+    assert_allclose(contrib, reference, rtol=0, atol=2e-5)
+
+
 # --------------------------------------------------------- special inputs
-def test_unused_feature_gets_exactly_zero():
+def test_unused_feature_gets_exactly_zero(mode):
     Xc = np.column_stack([XS, np.full(XS.shape[0], 3.0)])  # constant: never split on
     for est in (GradientBoostingRegressor(n_estimators=10, random_state=0),
                 RandomForestRegressor(n_estimators=5, random_state=0),
@@ -365,7 +477,7 @@ def test_unused_feature_gets_exactly_zero():
     assert np.all(est.predict_contributions(Xc)[:, 4, :] == 0.0)
 
 
-def test_nan_rows(fitted):
+def test_nan_rows(fitted, mode):
     all_nan = np.full((3, X.shape[1]), np.nan)
     mixed = X[:20].copy()
     mixed[:, 0] = np.nan
@@ -382,7 +494,7 @@ def test_nan_rows(fitted):
     assert not np.allclose(a[:, 0], b[:, 0])
 
 
-def test_single_leaf_trees():
+def test_single_leaf_trees(mode):
     # min_samples_split above the row count: every tree is a lone leaf
     Xs, ys = XS[:12], YS[:12]
     for est in (RandomForestRegressor(n_estimators=3, min_samples_split=50, random_state=0),
@@ -395,7 +507,7 @@ def test_single_leaf_trees():
         assert_allclose(contrib[:, -1], est.predict(XS), **ADDITIVE)
 
 
-def test_threads_do_not_change_results(fitted):
+def test_threads_do_not_change_results(fitted, mode):
     Xbig = np.vstack([X] * 3)
     for name in ("gb_multiclass", "rf_regressor", "ada_regressor"):
         est = fitted[name]
@@ -414,6 +526,17 @@ def test_dataframe_input():
     assert_allclose(contrib.sum(axis=1), est.predict(frame.iloc[:10]), **ADDITIVE)
 
 
+def test_sparse_input_equals_dense(mode):
+    from scipy import sparse
+    Xz = np.where(np.abs(XS) < 0.5, 0.0, XS)  # many zeros, NaN kept as stored values
+    for est in (GradientBoostingRegressor(n_estimators=10, random_state=0),
+                AdaBoostRegressor(n_estimators=5, random_state=0)):
+        est.fit(Xz, YS)
+        dense = est.predict_contributions(Xz)
+        for fmt in (sparse.csr_matrix, sparse.csc_matrix):
+            assert_allclose(est.predict_contributions(fmt(Xz)), dense, rtol=0, atol=0)
+
+
 def test_float32_and_fortran_input(fitted):
     est = fitted["gb_regressor"]
     reference = est.predict_contributions(X)
@@ -422,6 +545,70 @@ def test_float32_and_fortran_input(fitted):
     X32 = X.astype(np.float32)
     assert_allclose(est.predict_contributions(X32).sum(axis=1), est.predict(X32),
                     **ADDITIVE)
+
+
+# ------------------------------------------------------- the two schemes
+def _kernel_trees(est, n_rows):
+    from skboost._shap import _KernelTrees, margin_parts
+    trees = _KernelTrees(margin_parts(est))
+    trees.plan_tables(np.full(len(trees.depth), n_rows))
+    return trees
+
+
+def test_tables_equal_recursion_on_deeper_trees(monkeypatch):
+    """Leaf tables and the recursion agree on depth-6 trees over 8 features
+    with repeated features, NaN and several outputs."""
+    import skboost._shap as shap_module
+    rng = np.random.RandomState(3)
+    Xd = rng.uniform(-1, 1, size=(600, 8))
+    yd = np.sin(3 * Xd[:, 0]) * Xd[:, 1] + np.abs(Xd[:, 2]) + 0.1 * rng.randn(600)
+    Xd[rng.rand(600, 8) < 0.05] = np.nan
+    y3 = np.digitize(yd, np.nanquantile(yd, [0.3, 0.7]))
+    for est in (GradientBoostingRegressor(n_estimators=15, max_depth=6, random_state=0),
+                RandomForestClassifier(n_estimators=5, max_depth=7, random_state=0)):
+        est.fit(Xd, y3 if is_classifier_est(est) else yd)
+        monkeypatch.setattr(shap_module, "TABLE_COST_RATIO", 0.0)
+        assert _kernel_trees(est, Xd.shape[0]).tabulated.all()
+        tables = est.predict_contributions(Xd)
+        monkeypatch.setattr(shap_module, "TABLE_MAX_WIDTH", -1)
+        assert not _kernel_trees(est, Xd.shape[0]).tabulated.any()
+        recursion = est.predict_contributions(Xd)
+        monkeypatch.undo()
+        assert_allclose(tables, recursion, rtol=1e-11, atol=1e-12)
+
+
+def is_classifier_est(est):
+    return isinstance(est, (RandomForestClassifier, GradientBoostingClassifier))
+
+
+def test_scheme_choice(fitted):
+    """Tables for many rows of shallow trees, the recursion for a single row
+    and for trees deeper than TABLE_MAX_WIDTH; results agree either way."""
+    from skboost._shap import TABLE_MAX_WIDTH
+    est = fitted["gb_regressor"]
+    assert _kernel_trees(est, 10_000).tabulated.all()
+    assert not _kernel_trees(est, 1).tabulated.any()
+    deep = fitted["rf_regressor_exact_deep"]
+    trees = _kernel_trees(deep, 10_000)
+    assert_array_equal(trees.tabulated.astype(bool), trees.depth <= TABLE_MAX_WIDTH)
+    assert (trees.depth > TABLE_MAX_WIDTH).any()
+    many = est.predict_contributions(np.vstack([X] * 20))[:5]
+    for i in range(5):
+        assert_allclose(est.predict_contributions(X[i:i + 1])[0], many[i], rtol=1e-12,
+                        atol=1e-12)
+
+
+def test_table_budget_limits_tabulated_trees(fitted, monkeypatch):
+    import skboost._shap as shap_module
+    est = fitted["gb_regressor"]
+    full = _kernel_trees(est, X.shape[0])
+    assert full.tabulated.all()
+    reference = est.predict_contributions(X)
+    monkeypatch.setattr(shap_module, "TABLE_BUDGET", full.table.size // 2)
+    half = _kernel_trees(est, X.shape[0])
+    assert 0 < half.tabulated.sum() < len(half.tabulated)
+    assert half.table.size <= full.table.size // 2
+    assert_allclose(est.predict_contributions(X), reference, rtol=1e-12, atol=1e-12)
 
 
 # ------------------------------------------------------------ baselines

@@ -21,10 +21,21 @@ whether the row itself flows here (always exactly 1 or 0 in the
 path-dependent algorithm, which the leaf step exploits), ``w`` the
 subset-size weights.  Element 0 is the paper's dummy root element
 (feature -1).
+
+Leaf tables (a second exact scheme, used per tree when it pays off): a
+leaf's contribution depends on the row only through *which* unique
+features of its path the row agrees with (``o``); ``z`` and the path are
+fixed.  With ``u`` unique features there are ``2**u`` patterns, so the
+shares of every pattern are computed once (:func:`tabulate_paths`) and a
+row then costs O(u) per leaf instead of the recursion's O(u**2), plus a walk
+that only tracks the pattern bits (the precomputation idea of Yang's
+"Fast TreeSHAP" v2).  Python decides which trees get tables
+(``skboost._shap``: depth, row count, memory budget).
 """
 import numpy as np
 
 from ._jit import inline, parallel, prange, serial
+from .categorical import in_bitset
 
 ROW_BLOCK = 64
 
@@ -152,9 +163,26 @@ def _leaf_contributions(path_feature, path_zero, path_one, path_weight, level, l
 
 
 @inline
-def _explain_tree(X, row, root, scale, column, feature, threshold, missing_left, left,
-                  right, values, fraction, path_feature, path_zero, path_one, path_weight,
-                  path_length, stack, stack_fraction, leaf_scratch, coef, out):
+def _goes_left(X, row, node, feature, threshold, missing_left, categorical, cat_bitset):
+    """The row's way at ``node``, as the predict kernels decide it: NaN follows
+    ``missing_left``; at a categorical node the code goes left when it is in
+    the node's bitset (codes outside 0..255 go the missing way); otherwise
+    ``x <= threshold`` goes left."""
+    x = X[row, feature[node]]
+    if np.isnan(x):
+        return missing_left[node] == 1
+    if categorical[node] == 1:
+        if x >= 0.0 and x < 256.0:
+            return in_bitset(cat_bitset[node], int(x))
+        return missing_left[node] == 1
+    return x <= threshold[node]
+
+
+@inline
+def _explain_tree(X, row, root, scale, column, feature, threshold, missing_left,
+                  categorical, cat_bitset, left, right, values, fraction, path_feature,
+                  path_zero, path_one, path_weight, path_length, stack, stack_fraction,
+                  leaf_scratch, coef, out):
     """Add ``scale`` times the SHAP values of one tree for one row to ``out``.
 
     ``stack[:, top]`` holds (node, level, split feature) of a pending node and
@@ -182,11 +210,8 @@ def _explain_tree(X, row, root, scale, column, feature, threshold, missing_left,
                                 leaf_scratch[0], leaf_scratch[1], leaf_scratch[2])
             continue
         f = feature[node]
-        x = X[row, f]
-        if np.isnan(x):
-            go_left = missing_left[node] == 1
-        else:
-            go_left = x <= threshold[node]
+        go_left = _goes_left(X, row, node, feature, threshold, missing_left, categorical,
+                             cat_bitset)
         hot_child = left[node] if go_left else right[node]
         cold_child = right[node] if go_left else left[node]
         incoming_zero = 1.0
@@ -213,9 +238,192 @@ def _explain_tree(X, row, root, scale, column, feature, threshold, missing_left,
             stack_fraction[0, top], stack_fraction[1, top] = hot_zero, incoming_one
 
 
+@inline
+def _explain_tree_tabulated(X, row, root, scale, column, feature, threshold,
+                            missing_left, categorical, cat_bitset, left, right, values,
+                            node_code, leaf_info, leaf_features, table, stack, out):
+    """:func:`_explain_tree` for a tree with leaf tables (see :func:`tabulate_paths`).
+
+    The walk only tracks, per path, which unique features the row agrees
+    with (bit ``i``: the row follows every split on the ``i``-th feature of
+    the path); each leaf then adds its tabulated shares for that pattern.
+    ``stack[:, top]`` holds (node, pattern) of a pending node.
+    """
+    top = 0
+    stack[0, 0], stack[1, 0] = root, 0
+    n_values = values.shape[1]
+    while top >= 0:
+        node, pattern = stack[0, top], stack[1, top]
+        top -= 1
+        if left[node] == -1:
+            width = node_code[node]
+            base = leaf_info[node, 0] + pattern * width
+            first = leaf_info[node, 1]
+            for i in range(width):
+                share = table[base + i] * scale
+                f = leaf_features[first + i]
+                for v in range(n_values):
+                    out[row, f, column + v] += share * values[node, v]
+            continue
+        go_left = _goes_left(X, row, node, feature, threshold, missing_left, categorical,
+                             cat_bitset)
+        code = node_code[node]
+        bit = np.int64(1) << (code >> 1)
+        if code & 1:  # a feature new on the path starts as agreed
+            pattern |= bit
+        disagree = pattern & ~bit
+        top += 1
+        stack[0, top], stack[1, top] = right[node], disagree if go_left else pattern
+        top += 1
+        stack[0, top], stack[1, top] = left[node], pattern if go_left else disagree
+
+
+@inline
+def _tabulate_leaf(path_zero, level, width, coef, weight, table, start):
+    """Shares of a leaf's ``width`` unique path features for every pattern.
+
+    ``table[start + pattern * width + i]`` is what Algorithm 2 adds (before
+    the leaf value) to the ``i``-th feature when the row agrees exactly with
+    the features whose bits are set in ``pattern`` (o = 1) and ``z`` are the
+    features' cover shares ``path_zero[level, :width]``.  The path weights do
+    not depend on the order of the elements, so one EXTEND per feature gives
+    the same polynomial as the recursion's extend-and-unwind.
+    """
+    n = width + 1  # with the dummy element
+    for pattern in range(1 << width):
+        base = start + pattern * width
+        weight[0] = 1.0
+        dead = False
+        for i in range(width):
+            zero = path_zero[level, i]
+            one = float((pattern >> i) & 1)
+            dead = dead or (one == 0.0 and zero == 0.0)
+            inverse = coef[3, i + 1, 0]
+            weight[i + 1] = 0.0
+            for j in range(i, -1, -1):
+                w = weight[j] * inverse
+                weight[j + 1] += one * w * (j + 1)
+                weight[j] = zero * w * (i + 1 - j)
+        if dead:  # neither the row nor the cover reaches the leaf
+            for i in range(width):
+                table[base + i] = 0.0
+            continue
+        cold_share = 0.0
+        for j in range(n - 1):
+            cold_share -= weight[j] * coef[2, n, j]
+        for i in range(width):
+            if (pattern >> i) & 1 == 0:
+                table[base + i] = cold_share
+                continue
+            zero = path_zero[level, i]
+            carry = weight[n - 1]
+            total = 0.0
+            for j in range(n - 2, -1, -1):
+                step = carry * coef[0, n, j]
+                total += step
+                carry = weight[j] - step * zero * coef[1, n, j]
+            table[base + i] = total * (1.0 - zero)
+
+
 @serial
-def _explain_rows(X, start, stop, feature, threshold, missing_left, left, right, values,
-                  fraction, tree_roots, tree_scales, tree_columns, max_depth, out):
+def _walk_paths(root, left, right, feature, fraction, max_depth, fill, node_code,
+                leaf_info, leaf_features, table):
+    """Depth-first walk of one tree keeping each path's unique features and
+    their cover shares.
+
+    ``fill=False``: writes ``node_code`` (see :func:`tabulate_paths`).
+    ``fill=True``: writes the leaves' feature lists and tables at the
+    offsets ``leaf_info[:, 1]`` / ``[:, 0]``.
+    """
+    size = max_depth + 2
+    path_feature = np.empty((size, size), dtype=np.int64)
+    path_zero = np.empty((size, size))
+    path_length = np.zeros(size, dtype=np.int64)
+    stack = np.empty((3, size), dtype=np.int64)  # node, level, parent's feature
+    stack_fraction = np.empty(size)
+    weight = np.empty(size + 1)
+    coef = _coefficients(size)
+    top = 0
+    stack[0, 0], stack[1, 0], stack[2, 0] = root, 0, -1
+    while top >= 0:
+        node, level, parent_feature = stack[0, top], stack[1, top], stack[2, top]
+        share = stack_fraction[top]
+        top -= 1
+        length = 0
+        if level > 0:
+            length = path_length[level - 1]
+            position = length
+            for j in range(length):
+                path_feature[level, j] = path_feature[level - 1, j]
+                path_zero[level, j] = path_zero[level - 1, j]
+                if path_feature[level, j] == parent_feature:
+                    position = j
+            if position == length:
+                path_feature[level, length] = parent_feature
+                path_zero[level, length] = share
+                length += 1
+            else:
+                path_zero[level, position] *= share
+        path_length[level] = length
+        if left[node] == -1:
+            if fill:
+                first = leaf_info[node, 1]
+                for i in range(length):
+                    leaf_features[first + i] = path_feature[level, i]
+                _tabulate_leaf(path_zero, level, length, coef, weight, table,
+                               leaf_info[node, 0])
+            else:
+                node_code[node] = length
+            continue
+        f = feature[node]
+        if not fill:
+            position = length
+            for j in range(length):
+                if path_feature[level, j] == f:
+                    position = j
+            node_code[node] = 2 * position + (1 if position == length else 0)
+        for child in (right[node], left[node]):
+            top += 1
+            stack[0, top], stack[1, top], stack[2, top] = child, level + 1, f
+            stack_fraction[top] = fraction[child]
+
+
+@parallel
+def tabulate_paths(left, right, feature, fraction, tree_roots, max_depth, fill, node_code,
+                   leaf_info, leaf_features, table):
+    """Prepare the leaf tables of the trees rooted at ``tree_roots`` (parallel
+    over trees), in two passes: ``fill=False`` sizes them, ``fill=True``
+    (once offsets are set in Python) computes them.
+
+    Parameters
+    ----------
+    left, right, feature : ndarray of shape (n_nodes,), int32
+    fraction : ndarray of shape (n_nodes,), float64
+    tree_roots : ndarray of shape (n_tabulated,), int32
+    max_depth : int
+        Largest depth among these trees.
+    fill : bool
+    node_code : ndarray of shape (n_nodes,), uint8
+        Internal node: ``2 * i + new``, ``i`` the position of its feature
+        among the unique features of the path above it (bit ``i`` of the
+        pattern), ``new`` 1 when the feature is not on that path yet.
+        Leaf: the number ``width`` of unique features on its path.
+    leaf_info : ndarray of shape (n_nodes, 2), int64
+        Per leaf: start of its table and of its feature list.
+    leaf_features : ndarray of shape (n_cells_features,), int32
+    table : ndarray of shape (n_cells,), float64
+        Leaf ``l``'s block holds ``2**width * width`` shares.
+    """
+    for t in prange(tree_roots.shape[0]):
+        _walk_paths(tree_roots[t], left, right, feature, fraction, max_depth, fill,
+                    node_code, leaf_info, leaf_features, table)
+
+
+@serial
+def _explain_rows(X, start, stop, feature, threshold, missing_left, categorical, cat_bitset,
+                  left, right, values,
+                  fraction, tree_roots, tree_scales, tree_columns, max_depth,
+                  tree_tabulated, node_code, leaf_info, leaf_features, table, out):
     """Every tree for rows ``start .. stop - 1``, with scratch allocated once."""
     size = max_depth + 2  # a leaf at depth d has a path of at most d + 1 elements
     path_feature = np.empty((size, size), dtype=np.int64)
@@ -229,15 +437,25 @@ def _explain_rows(X, start, stop, feature, threshold, missing_left, left, right,
     coef = _coefficients(size)
     for t in range(tree_roots.shape[0]):  # a tree's nodes stay in cache over the block
         for row in range(start, stop):
-            _explain_tree(X, row, tree_roots[t], tree_scales[t], tree_columns[t], feature,
-                          threshold, missing_left, left, right, values, fraction,
-                          path_feature, path_zero, path_one, path_weight, path_length,
-                          stack, stack_fraction, leaf_scratch, coef, out)
+            if tree_tabulated[t]:
+                _explain_tree_tabulated(X, row, tree_roots[t], tree_scales[t],
+                                        tree_columns[t], feature, threshold, missing_left,
+                                        categorical, cat_bitset, left, right, values,
+                                        node_code, leaf_info, leaf_features, table, stack,
+                                        out)
+            else:
+                _explain_tree(X, row, tree_roots[t], tree_scales[t], tree_columns[t],
+                              feature, threshold, missing_left, categorical, cat_bitset,
+                              left, right, values, fraction, path_feature, path_zero,
+                              path_one, path_weight, path_length, stack, stack_fraction,
+                              leaf_scratch, coef, out)
 
 
 @parallel
-def tree_shap(X, feature, threshold, missing_left, left, right, values, fraction,
-              tree_roots, tree_scales, tree_columns, max_depth, out):
+def tree_shap(X, feature, threshold, missing_left, categorical, cat_bitset, left, right,
+              values, fraction,
+              tree_roots, tree_scales, tree_columns, max_depth, tree_tabulated, node_code,
+              leaf_info, leaf_features, table, out):
     """Add the path-dependent SHAP values of the trees to ``out`` (parallel over rows).
 
     Parameters
@@ -248,6 +466,10 @@ def tree_shap(X, feature, threshold, missing_left, left, right, values, fraction
     threshold : ndarray of shape (n_nodes,), float64
         ``x <= threshold`` goes left.
     missing_left : ndarray of shape (n_nodes,), uint8
+    categorical : ndarray of shape (n_nodes,), uint8
+        1 at categorical splits (see :func:`_goes_left`).
+    cat_bitset : ndarray of shape (n_nodes, BITSET_WORDS), uint32
+        Category codes sent left by a categorical split.
     left, right : ndarray of shape (n_nodes,), int32
         Global child indices; ``-1`` on leaves.
     values : ndarray of shape (n_nodes, V), float64, C order
@@ -263,6 +485,12 @@ def tree_shap(X, feature, threshold, missing_left, left, right, values, fraction
         ``tree_columns[t] .. tree_columns[t] + V - 1``.
     max_depth : int
         Largest depth among the trees (sizes the scratch).
+    tree_tabulated : ndarray of shape (n_trees,), uint8
+        1 where the tree has leaf tables (:func:`tabulate_paths`): its rows
+        are explained by lookups instead of the recursion.
+    node_code, leaf_info, leaf_features, table : ndarray
+        The leaf tables (see :func:`tabulate_paths`; may be empty when no
+        tree is tabulated).
     out : ndarray of shape (n_samples, n_features + 1, n_outputs), float64, updated
         ``out[i, f, c]`` accumulates feature ``f``'s SHAP value for output
         ``c``; the last feature slot (expected value) is not touched.
@@ -271,8 +499,9 @@ def tree_shap(X, feature, threshold, missing_left, left, right, values, fraction
     n_blocks = (n_samples + ROW_BLOCK - 1) // ROW_BLOCK
     for blk in prange(n_blocks):
         _explain_rows(X, blk * ROW_BLOCK, min(n_samples, (blk + 1) * ROW_BLOCK), feature,
-                      threshold, missing_left, left, right, values, fraction, tree_roots,
-                      tree_scales, tree_columns, max_depth, out)
+                      threshold, missing_left, categorical, cat_bitset, left, right, values,
+                      fraction, tree_roots, tree_scales, tree_columns, max_depth,
+                      tree_tabulated, node_code, leaf_info, leaf_features, table, out)
 
 
 @serial
