@@ -463,6 +463,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if self.grow_policy == "depthwise" and self.max_leaves > 0:
             _truncate_levels(grown, self.max_leaves)
         self._default_directions(grown, X)
+        if self._split_method == "exact":
+            _missing_split_thresholds(grown, X)
         alphas = self._objective.adaptive_alphas
         # xgboost refits leaves to quantiles only where its updater tracks row
         # positions (hist, approx); its exact updater keeps the Newton leaves
@@ -797,6 +799,25 @@ def _truncate_levels(grown, max_leaves):
         return
     grown.tree, grown.node_starts, grown.node_ends = compact_tree(
         tree, _alive(tree, is_leaf), grown.node_starts, grown.node_ends)
+
+
+def _missing_split_thresholds(grown, X):
+    """Thresholds of "present vs missing" exact splits placed as xgboost places
+    them: just above the node's largest present value ``v``, at
+    ``v + (|v| + 1e-6)`` in float32, instead of at infinity, so that new
+    larger values follow the missing side as in xgboost."""
+    tree = grown.tree
+    nodes = np.flatnonzero((tree.left != LEAF) & np.isinf(tree.threshold))
+    for node in nodes:
+        rows = grown.sample_indices[grown.node_starts[node]:grown.node_ends[node]]
+        present = X[rows, tree.feature[node]]
+        present = present[~np.isnan(present)]
+        if present.size == 0:
+            continue
+        v = np.float32(present.max())
+        split = v + (np.abs(v) + np.float32(1e-6))
+        # xgboost sends x < split left; skboost sends x <= threshold left
+        tree.threshold[node] = np.nextafter(np.float64(split), -np.inf)
 
 
 def _drop_zero_weight(X, y, w, base_margin):
