@@ -31,7 +31,8 @@ from .._metrics import Metric
 from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
                            make_objective, xgb_quantile)
 from .._tree import LEAF, Forest, _alive, compact_tree
-from ._base import (allow_nan_tags, check_monotonic_cst, estimator_threads, make_grower,
+from ._base import (allow_nan_tags, check_monotonic_cst, check_sample_weight,
+                    estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
 from ._tools import ModelToolsMixin, XGBoostExportMixin
 
@@ -147,25 +148,24 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         return X
 
     def _validate_eval_sets(self, eval_set, sample_weight_eval_set, base_margin_eval_set):
+        """Eval sets as tuples ``(name, X, y, weights, base_margin, weighted)``."""
         if eval_set is None:
-            return []
+            eval_set = []
         if not isinstance(eval_set, (list, tuple)):
             raise TypeError("eval_set must be a list of (X, y) pairs.")
+        weights = _per_eval_set(sample_weight_eval_set, "sample_weight_eval_set", eval_set)
+        margins = _per_eval_set(base_margin_eval_set, "base_margin_eval_set", eval_set)
         sets = []
         for i, pair in enumerate(eval_set):
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                 raise TypeError(f"eval_set[{i}] must be an (X, y) pair.")
             X_e = self._with_missing(validate_predict_data(self, pair[0]))
             y_e = self._encode_eval_target(pair[1], X_e.shape[0], i)
-            w_e = None if sample_weight_eval_set is None else sample_weight_eval_set[i]
-            w_e = np.ones(X_e.shape[0]) if w_e is None else np.asarray(w_e, dtype=np.float64)
-            if w_e.shape != (X_e.shape[0],):
-                raise ValueError(f"sample_weight_eval_set[{i}] has shape {w_e.shape}; "
-                                 f"expected ({X_e.shape[0]},).")
-            bm = None if base_margin_eval_set is None else base_margin_eval_set[i]
-            weighted = sample_weight_eval_set is not None and \
-                sample_weight_eval_set[i] is not None
-            sets.append((f"validation_{i}", X_e, y_e, w_e, bm, weighted))
+            w_e = np.ones(X_e.shape[0]) if weights[i] is None else \
+                check_sample_weight(weights[i], X_e)
+            bm = self._check_base_margin(margins[i], X_e.shape[0],
+                                         f"base_margin_eval_set[{i}]")
+            sets.append((f"validation_{i}", X_e, y_e, w_e, bm, weights[i] is not None))
         return sets
 
     def _encode_eval_target(self, y, n_rows, index):
@@ -173,15 +173,24 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if y.ndim != 1 or y.shape[0] != n_rows:
             raise ValueError(f"eval_set[{index}] has {n_rows} rows in X but y of shape "
                              f"{y.shape}.")
-        return self._encode_known_target(y)
+        y = self._encode_known_target(y)
+        if not np.all(np.isfinite(y)):
+            raise ValueError(f"eval_set[{index}] has NaN or infinite targets.")
+        return y
 
     def _internal_validation(self, X, y, w, base_margin):
         """Hold out ``validation_fraction`` of the rows for early stopping."""
         stratify = y if is_classifier(self) else None
         idx = np.arange(X.shape[0])
-        train, val = train_test_split(idx, test_size=self.validation_fraction,
-                                      random_state=check_random_state(self.random_state)
-                                      .randint(np.iinfo(np.int32).max), stratify=stratify)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        try:
+            train, val = train_test_split(idx, test_size=self.validation_fraction,
+                                          random_state=seed, stratify=stratify)
+        except ValueError as exc:
+            raise ValueError(f"early_stopping_rounds without eval_set holds out "
+                             f"validation_fraction={self.validation_fraction} of the "
+                             f"rows, which cannot be split here ({exc}); pass eval_set or "
+                             "a larger validation_fraction.") from exc
         train, val = np.sort(train), np.sort(val)
         if is_classifier(self) and np.unique(y[train]).size != np.unique(y).size:
             raise ValueError("The training rows left after the early-stopping split lack "
@@ -243,7 +252,11 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                 raise ValueError(f"monotone_constraints names unknown features "
                                  f"{sorted(unknown)}.")
             cst = [cst.get(name, 0) for name in names]
-        cst = check_monotonic_cst(cst, n_features)
+        try:
+            cst = check_monotonic_cst(cst, n_features)
+        except ValueError as exc:
+            raise ValueError(f"monotone_constraints {self.monotone_constraints!r}: "
+                             f"{exc}".replace("monotonic_cst", "it")) from exc
         if np.any(cst != 0) and self._objective.n_outputs > 1:
             raise ValueError("monotone_constraints are not supported with several "
                              "outputs (multi-class or several quantiles).")
@@ -325,17 +338,18 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                                      sample_weight)
         return sample_weight
 
-    def _check_base_margin(self, base_margin, n_rows):
+    def _check_base_margin(self, base_margin, n_rows, name="base_margin"):
         if base_margin is None:
             return None
         K = self._objective.n_outputs
         bm = np.asarray(base_margin, dtype=np.float64)
-        if bm.size != n_rows * K:
-            raise ValueError(f"base_margin has {bm.size} values; expected {n_rows} rows "
-                             f"x {K} outputs.")
+        if bm.size != n_rows * K or bm.ndim > 2 or (bm.ndim == 2 and bm.shape[0] != n_rows):
+            raise ValueError(f"{name} has shape {bm.shape}; expected ({n_rows},)"
+                             + (f" or ({n_rows}, {K})" if K > 1 else "")
+                             + f": {n_rows} rows x {K} outputs.")
         bm = bm.reshape(n_rows, K)
         if not np.all(np.isfinite(bm)):
-            raise ValueError("base_margin contains NaN or infinity.")
+            raise ValueError(f"{name} contains NaN or infinity.")
         return bm
 
     def _start_margin(self, n_rows, base_margin):
@@ -393,7 +407,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self.evals_result_ = {name: {m.name: [] for m in metrics} for name, *_ in evals}
         stopper = _EarlyStopping(self.early_stopping_rounds, metrics[-1].maximise) \
             if evals else None
-        callbacks = list(self.callbacks or [])
+        callbacks = _check_callbacks(self.callbacks)
         for cb in callbacks:
             if hasattr(cb, "before_training"):
                 cb.before_training(self)
@@ -720,7 +734,7 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         if self.n_classes_ < 2:
             raise ValueError(f"The classifier needs samples of at least 2 classes in the "
                              f"data, but the data contains only one class: "
-                             f"{self.classes_[0]!r}.")
+                             f"{np.asarray(self.classes_[0]).tolist()!r}.")
         return self._label_encoder.transform(y).astype(np.float64)
 
     def _encode_known_target(self, y):
@@ -774,6 +788,29 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         if margin.shape[1] == 1:
             return self.classes_[(margin[:, 0] > 0).astype(np.int64)]
         return self.classes_[np.argmax(margin, axis=1)]
+
+
+CALLBACK_METHODS = ("before_training", "after_iteration", "after_training")
+
+
+def _check_callbacks(callbacks):
+    """Callbacks as a list; each needs at least one of xgboost's hook methods."""
+    callbacks = list(callbacks or [])
+    for cb in callbacks:
+        if not any(callable(getattr(cb, name, None)) for name in CALLBACK_METHODS):
+            raise TypeError(f"callbacks must be objects with before_training, "
+                            f"after_iteration and/or after_training methods, got {cb!r}.")
+    return callbacks
+
+
+def _per_eval_set(values, name, eval_set):
+    """One entry per eval set (None where not given)."""
+    if values is None:
+        return [None] * len(eval_set)
+    if not isinstance(values, (list, tuple)) or len(values) != len(eval_set):
+        raise ValueError(f"{name} must be a list with one entry per eval_set pair "
+                         f"({len(eval_set)}).")
+    return list(values)
 
 
 def _truncate_levels(grown, max_leaves):
