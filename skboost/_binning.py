@@ -146,6 +146,10 @@ class BinMapper:
         many rows when there are more.
     random_state : int, RandomState or None
         Seeds the subsample.
+    n_categories : ndarray of shape (n_features,), int, or None
+        Categories of each categorical feature (0: numeric).  A categorical
+        feature holds codes ``0 .. n - 1`` and gets one bin per code (bin ==
+        code), whatever the subsample saw.
 
     Attributes
     ----------
@@ -161,10 +165,12 @@ class BinMapper:
         feature (rank ``r`` is ``values_[f][r]``).
     """
 
-    def __init__(self, max_bins=MAX_BINS, subsample=BINNING_SUBSAMPLE, random_state=None):
+    def __init__(self, max_bins=MAX_BINS, subsample=BINNING_SUBSAMPLE, random_state=None,
+                 n_categories=None):
         self.max_bins = max_bins
         self.subsample = subsample
         self.random_state = random_state
+        self.n_categories = n_categories
 
     def fit(self, X, sample_weight=None):
         """Learn the thresholds.
@@ -195,8 +201,16 @@ class BinMapper:
             sample_weight = sample_weight[rows]
         self.thresholds_ = []
         values = []
-        for nonzero, weights, n_zero, zero_weight in iter_columns(X, sample_weight):
-            if exact:
+        n_categories = (np.zeros(X.shape[1], dtype=np.int64) if self.n_categories is None
+                        else np.asarray(self.n_categories))
+        self._check_categories(n_categories)
+        for f, (nonzero, weights, n_zero, zero_weight) in enumerate(
+                iter_columns(X, sample_weight)):
+            if n_categories[f] > 0:
+                codes = np.arange(n_categories[f], dtype=np.float64)
+                values.append(codes)
+                self.thresholds_.append(_midpoints(codes))
+            elif exact:
                 values.append(distinct_values(nonzero, n_zero))
                 self.thresholds_.append(_midpoints(values[-1]))
             else:
@@ -217,6 +231,15 @@ class BinMapper:
         self._offsets = np.zeros(len(self.thresholds_) + 1, dtype=np.int64)
         self._offsets[1:] = np.cumsum([t.size for t in self.thresholds_])
         return self
+
+    def _check_categories(self, n_categories):
+        limit = MAX_BINS if self.max_bins is None else self.max_bins
+        too_many = np.flatnonzero(n_categories > limit)
+        if too_many.size:
+            f = too_many[0]
+            raise ValueError(f"Categorical feature {f} has {n_categories[f]} categories, "
+                             f"more than max_bins={limit}; raise max_bins (at most "
+                             f"{MAX_BINS}) or group rare categories.")
 
     def transform(self, X):
         """Map ``X`` to bins.

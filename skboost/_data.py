@@ -88,10 +88,9 @@ def check_numeric_columns(X):
     if bad:
         listed = ", ".join(f"{name!r} ({dtype})" for name, dtype in bad)
         raise ValueError(
-            f"X has non-numeric columns: {listed}. skboost does not support string "
-            "or categorical features yet (native categorical support is coming); "
-            "encode them as numbers first, e.g. with "
-            "sklearn.preprocessing.OrdinalEncoder in a ColumnTransformer, or drop them.")
+            f"X has non-numeric columns: {listed}, but the model was fitted without "
+            "categorical features there. Pass the same columns as at fit (declare "
+            "categorical columns with categorical_features when fitting).")
 
 
 def _column_names(X):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._binning import BinMapper
 from ._presort import ColumnBlocks
+from ._kernels.categorical import BITSET_WORDS
 from ._tree import LEAF, Forest, Tree
 
 # Bounds on what a file may ask for: nesting depth of encoded values, array
@@ -445,7 +446,7 @@ def array(value, path, dtype, ndim):
 TREE_DTYPES = {"feature": np.int32, "threshold": np.float64, "threshold_bin": np.int32,
                "missing_left": np.uint8, "left": np.int32, "right": np.int32,
                "value": np.float64, "gain": np.float64, "cover": np.float64,
-               "n_samples": np.int64}
+               "n_samples": np.int64, "categorical": np.uint8, "cat_bitset": np.uint32}
 
 
 def _build_tree(cls, attrs, path):
@@ -460,7 +461,7 @@ def _build_tree(cls, attrs, path):
         dtype = TREE_DTYPES.get(name)
         a = attrs[name]
         if dtype is not None:
-            array(a, f"{path}.{name}", dtype, 2 if name == "value" else 1)
+            array(a, f"{path}.{name}", dtype, 2 if name in ("value", "cat_bitset") else 1)
         elif not isinstance(a, np.ndarray) or a.ndim < 1 or a.dtype == object:
             fail(f"{path}.{name}", "must be a numeric array")
         if a.shape[0] != n:
@@ -496,7 +497,13 @@ def check_tree(tree, ctx, path):
     limit = ctx.n_features
     if feature.size and (feature.min() < 0 or (limit is not None and feature.max() >= limit)):
         fail(path, f"split features must lie in [0, {limit})")
-    if np.isnan(tree.threshold).any() or np.isneginf(tree.threshold[internal]).any():
+    if tree.cat_bitset.shape != (n, BITSET_WORDS):
+        fail(path, f"cat_bitset must have shape (n_nodes, {BITSET_WORDS})")
+    categorical = tree.categorical == 1
+    if np.any(tree.categorical > 1) or np.any(categorical & leaf):
+        fail(path, "categorical must be 0 or 1, and 0 on leaves")
+    numeric = internal & ~categorical
+    if np.isnan(tree.threshold[numeric]).any() or np.isneginf(tree.threshold[numeric]).any():
         fail(path, "thresholds must not be NaN or -inf (+inf splits off missing values)")
     if np.any(tree.missing_left > 1):
         fail(path, "missing_left must be 0 or 1")

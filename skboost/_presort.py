@@ -68,8 +68,8 @@ class ColumnBlocks(BinMapper):
     nan_rows_, nan_offsets_ : rows with NaN of each feature
     """
 
-    def __init__(self):
-        super().__init__(max_bins=None, subsample=None)
+    def __init__(self, n_categories=None):
+        super().__init__(max_bins=None, subsample=None, n_categories=n_categories)
 
     def fit(self, X, sample_weight=None):
         """Rank ``X`` and sort every column (the training data).

@@ -124,18 +124,24 @@ def test_fit_without_names_predict_with_frame_keeps_positions():
 
 
 @pytest.mark.parametrize("kind", ["pandas", "polars"])
-def test_string_and_categorical_columns_refused_with_a_hint(kind):
+def test_string_and_categorical_columns_refused_unless_categorical(kind):
+    """Without categorical features, string/category columns are refused with a
+    hint naming them; the default ``categorical_features="from_dtype"`` takes them
+    as categorical features."""
     X, y, _ = _frame(names=["a", "b", "c"])
     X = X.assign(city=["paris", "rome", "oslo"] * 100)
     if kind == "pandas":
         X = X.assign(colour=pd.Categorical(["red", "blue", "red"] * 100))
     frame = _to(kind, X)
-    with pytest.raises(ValueError, match="non-numeric columns: 'city'") as info:
-        GradientBoostingClassifier(n_estimators=2).fit(frame, y)
+    with pytest.raises(ValueError, match="non-numeric columns") as info:
+        GradientBoostingClassifier(n_estimators=2, categorical_features=None).fit(frame, y)
     message = str(info.value)
-    assert "categorical" in message and "OrdinalEncoder" in message
+    assert "'city'" in message and "categorical_features" in message
     if kind == "pandas":
         assert "'colour'" in message
+    est = GradientBoostingClassifier(n_estimators=2).fit(frame, y)
+    expected = [False, False, False, True] + ([True] if kind == "pandas" else [])
+    assert est.is_categorical_.tolist() == expected
 
 
 def test_non_numeric_column_at_predict_is_refused():

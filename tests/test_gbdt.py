@@ -1064,8 +1064,10 @@ def test_dataframe_feature_names():
     assert_array_equal(est.feature_names_in_, df.columns)
     with pytest.warns(UserWarning, match="feature names"):
         assert_allclose(est.predict(df), est.predict(X))
+    # reordered columns are realigned by name; a renamed one is an error
+    assert_allclose(est.predict(df[df.columns[::-1]]), est.predict(df))
     with pytest.raises(ValueError, match=re.escape("feature names")):
-        est.predict(df[df.columns[::-1]])
+        est.predict(df.rename(columns={"col0": "other"}))
 
 
 # ------------------------------------------------ drop-in: fitted attributes

@@ -22,8 +22,9 @@ from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._grower import GrowerParams
 from .._tree import Forest
 from ._tools import ModelToolsMixin
-from ._base import (EngineTree, engine_tags, estimator_threads, make_grower,
-                    release_training_data, validate_fit_data, validate_predict_data)
+from ._base import (EngineTree, categorical_indices, engine_tags, estimator_threads,
+                    make_grower, release_training_data, validate_fit_data,
+                    validate_predict_data)
 
 MAX_INT = np.iinfo(np.int32).max
 
@@ -52,6 +53,7 @@ class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
         "random_state": ["random_state"],
         "max_depth": [Interval(Integral, 1, None, closed="left")],
         "split_method": [StrOptions({"hist", "exact"})],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "max_bins": [Interval(Integral, 2, MAX_BINS, closed="both")],
         "n_jobs": [Integral, None],
     }
@@ -99,7 +101,8 @@ class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
                              "accepts sample_weight.")
 
     def _engine_learner(self, X, y, sample_weight):
-        params = GrowerParams(max_depth=self.max_depth)
+        params = GrowerParams(max_depth=self.max_depth,
+                              categorical_features=categorical_indices(self))
         # a fixed binning seed: drawing it from random_state would shift the
         # stream that the weighted bootstrap draws of scikit-learn follow
         grower = make_grower(self.split_method, X, sample_weight, self._n_channels, params,
@@ -241,13 +244,14 @@ class AdaBoostClassifier(ClassifierMixin, BaseAdaBoost):
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0,
                  random_state=None, max_depth=1, split_method="hist", max_bins=255,
-                 n_jobs=None):
+                 n_jobs=None, categorical_features="from_dtype"):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.random_state = random_state
         self.max_depth = max_depth
         self.split_method = split_method
+        self.categorical_features = categorical_features
         self.max_bins = max_bins
         self.n_jobs = n_jobs
 
@@ -406,7 +410,7 @@ class AdaBoostRegressor(RegressorMixin, BaseAdaBoost):
 
     def __init__(self, estimator=None, *, n_estimators=50, learning_rate=1.0,
                  loss="linear", random_state=None, max_depth=3, split_method="hist",
-                 max_bins=255, n_jobs=None):
+                 max_bins=255, n_jobs=None, categorical_features="from_dtype"):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -414,6 +418,7 @@ class AdaBoostRegressor(RegressorMixin, BaseAdaBoost):
         self.random_state = random_state
         self.max_depth = max_depth
         self.split_method = split_method
+        self.categorical_features = categorical_features
         self.max_bins = max_bins
         self.n_jobs = n_jobs
 

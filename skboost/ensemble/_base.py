@@ -1,4 +1,5 @@
 """What every estimator family shares: input validation and thread handling."""
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -9,6 +10,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .._absolute import AbsoluteErrorSplitter
 from .._binning import BinMapper
+from .._categories import encode_fit, encode_predict
 from .._config import resolve_n_threads, threads, threads_for_work
 from .._data import align_columns, canonical_sparse, check_numeric_columns
 from .._dtypes import X_DTYPE
@@ -84,11 +86,14 @@ def validate_fit_data(estimator, X, y, sample_weight, y_numeric, multi_output=Fa
     sample_weight : ndarray of shape (n_samples,), float64
         Non-negative, with a positive sum.
     """
-    check_numeric_columns(X)
+    X, names = encode_fit(estimator, X, categorical_spec(estimator))
     X, y = validate_data(estimator, X, y, accept_sparse=_sparse_formats(estimator),
                          dtype=X_DTYPE, order="C", ensure_all_finite="allow-nan",
                          y_numeric=y_numeric, multi_output=multi_output,
                          ensure_min_samples=1)
+    if names is not None and all(isinstance(n, str) for n in names):
+        # the codes went through validate_data as an array: keep the names
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
     X = _canonical(X)
     sample_weight = check_sample_weight(sample_weight, X)
     return X, y, sample_weight
@@ -127,12 +132,32 @@ def validate_predict_data(estimator, X):
     :func:`skboost._data.dense_row_chunks` reads it a bounded block at a time)
     """
     check_is_fitted(estimator)
-    check_numeric_columns(X)
     X = align_columns(estimator, X)
-    X = validate_data(estimator, X, accept_sparse=_sparse_formats(estimator),
-                      dtype=X_DTYPE, order="C", ensure_all_finite="allow-nan",
-                      reset=False)
-    return _canonical(X)
+    encoded = encode_predict(estimator, X)
+    if encoded is X:
+        check_numeric_columns(X)
+        X = validate_data(estimator, X, accept_sparse=_sparse_formats(estimator),
+                          dtype=X_DTYPE, order="C", ensure_all_finite="allow-nan",
+                          reset=False)
+        return _canonical(X)
+    with warnings.catch_warnings():
+        # the columns were matched by name before being encoded
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return validate_data(estimator, encoded, dtype=X_DTYPE, order="C",
+                             ensure_all_finite="allow-nan", reset=False)
+
+
+def categorical_spec(estimator):
+    """The estimator's choice of categorical features (see :mod:`skboost._categories`)."""
+    if hasattr(estimator, "_categorical_spec"):
+        return estimator._categorical_spec()
+    return getattr(estimator, "categorical_features", None)
+
+
+def category_counts(estimator):
+    """Categories of every feature (0 for numeric ones), ndarray of int64."""
+    categories = getattr(estimator, "categories_", None) or []
+    return np.array([0 if c is None else len(c) for c in categories], dtype=np.int64)
 
 
 # A fit on fewer cells (rows x features) per thread than this runs on fewer
@@ -194,17 +219,32 @@ def make_grower(split_method, X, sample_weight, n_channels, params, max_bins, se
     absolute_error : bool
         Split on the absolute error (``_absolute.AbsoluteErrorSplitter``).
     """
+    n_categories = _category_counts_in(X, params.categorical_features)
     if split_method == "exact":
-        mapper = ColumnBlocks().fit(X, sample_weight)
+        mapper = ColumnBlocks(n_categories).fit(X, sample_weight)
         X_binned = mapper.X_rank_
         splitter = ExactSplitter(mapper)
     else:
-        mapper = BinMapper(max_bins, random_state=seed).fit(X, sample_weight)
+        mapper = BinMapper(max_bins, random_state=seed,
+                           n_categories=n_categories).fit(X, sample_weight)
         X_binned = mapper.transform(X)
         splitter = None
     if absolute_error:
         splitter = AbsoluteErrorSplitter()
     return TreeGrower(X_binned, mapper, n_channels, params, splitter=splitter)
+
+
+def _category_counts_in(X, categorical_features):
+    """Codes of each categorical feature of ``X`` (dense codes 0..n-1: the
+    largest code plus one); 0 for numeric features; None without any."""
+    if categorical_features is None or len(categorical_features) == 0:
+        return None
+    counts = np.zeros(X.shape[1], dtype=np.int64)
+    for f in categorical_features:
+        column = X[:, f]
+        present = column[~np.isnan(column)]
+        counts[f] = int(present.max()) + 1 if present.size else 1
+    return counts
 
 
 def release_training_data(mapper, grower=None):
@@ -261,6 +301,23 @@ def resolve_count(value, n_samples):
     if isinstance(value, Integral):
         return int(value)
     return int(np.ceil(value * n_samples))
+
+
+def categorical_indices(estimator, monotonic_cst=None):
+    """Indices of the categorical features found at fit (None without any).
+
+    Raises
+    ------
+    ValueError
+        When a monotonic constraint is set on a categorical feature.
+    """
+    mask = getattr(estimator, "is_categorical_", None)
+    if mask is None or not np.any(mask):
+        return None
+    if monotonic_cst is not None and np.any(np.asarray(monotonic_cst)[mask] != 0):
+        raise ValueError("Monotonic constraints cannot be set on categorical features "
+                         f"(features {np.flatnonzero(mask).tolist()} are categorical).")
+    return np.flatnonzero(mask).astype(np.int32)
 
 
 def check_monotonic_cst(monotonic_cst, n_features):

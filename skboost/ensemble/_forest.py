@@ -24,7 +24,7 @@ from .._kernels.criterion import ENTROPY, NEWTON, POISSON
 from .._losses import weighted_percentile
 from .._tree import LEAF, Forest
 from ._tools import ModelToolsMixin
-from ._base import (EngineTree, check_monotonic_cst, engine_tags, estimator_threads,
+from ._base import (EngineTree, categorical_indices, check_monotonic_cst, engine_tags, estimator_threads,
                     make_grower, release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
@@ -62,6 +62,7 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
                         Interval(Integral, 1, None, closed="left")],
         "monotonic_cst": ["array-like", None],
         "split_method": [StrOptions({"hist", "exact"})],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "max_bins": [Interval(Integral, 2, MAX_BINS, closed="both")],
     }
 
@@ -153,7 +154,8 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
             monotonic_cst=self._monotonic,
             max_features=self._max_features if self._max_features < self.n_features_in_
             else None,
-            criterion=_CRITERIA[self.criterion])
+            criterion=_CRITERIA[self.criterion],
+            categorical_features=categorical_indices(self, self._monotonic))
 
     def _bootstrap_counts(self, seed, n_samples, n_bootstrap):
         """Times each row is drawn for the tree seeded by ``seed``."""
@@ -394,7 +396,8 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
                  max_features="sqrt", max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, class_weight=None, ccp_alpha=0.0,
-                 max_samples=None, monotonic_cst=None, split_method="hist", max_bins=255):
+                 max_samples=None, monotonic_cst=None, split_method="hist", max_bins=255,
+                 categorical_features="from_dtype"):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -415,6 +418,7 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
         self.max_samples = max_samples
         self.monotonic_cst = monotonic_cst
         self.split_method = split_method
+        self.categorical_features = categorical_features
         self.max_bins = max_bins
 
     def _encode_targets(self, y, sample_weight):
@@ -560,7 +564,8 @@ class RandomForestRegressor(RegressorMixin, BaseForest):
                  max_features=1.0, max_leaf_nodes=None, min_impurity_decrease=0.0,
                  bootstrap=True, oob_score=False, n_jobs=None, random_state=None,
                  verbose=0, warm_start=False, ccp_alpha=0.0, max_samples=None,
-                 monotonic_cst=None, split_method="hist", max_bins=255):
+                 monotonic_cst=None, split_method="hist", max_bins=255,
+                 categorical_features="from_dtype"):
         self.n_estimators = n_estimators
         self.criterion = criterion
         self.max_depth = max_depth
@@ -580,6 +585,7 @@ class RandomForestRegressor(RegressorMixin, BaseForest):
         self.max_samples = max_samples
         self.monotonic_cst = monotonic_cst
         self.split_method = split_method
+        self.categorical_features = categorical_features
         self.max_bins = max_bins
 
     def _encode_targets(self, y, sample_weight):

@@ -24,7 +24,7 @@ from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
 from ._tools import ModelToolsMixin, XGBoostExportMixin
-from ._base import (check_monotonic_cst, engine_tags, estimator_threads, make_grower,
+from ._base import (categorical_indices, check_monotonic_cst, engine_tags, estimator_threads, make_grower,
                     release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
@@ -61,6 +61,7 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         "l2_regularization": [Interval(Real, 0.0, None, closed="left")],
         "monotonic_cst": ["array-like", None],
         "split_method": [StrOptions({"hist", "exact"})],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
     }
 
     # ------------------------------------------------------------------ fit
@@ -132,7 +133,7 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             min_impurity_decrease=self.min_impurity_decrease,
             l2=self.l2_regularization, monotonic_cst=self._monotonic,
             max_features=self.max_features_ if self.max_features_ < self.n_features_in_
-            else None)
+            else None, categorical_features=categorical_indices(self, self._monotonic))
 
     def _split_validation(self, X, y, sample_weight):
         if self.n_iter_no_change is None:
@@ -545,7 +546,8 @@ class GradientBoostingRegressor(RegressorMixin, BaseGradientBoosting):
                  max_features=None, alpha=0.9, verbose=0, max_leaf_nodes=None,
                  warm_start=False, validation_fraction=0.1, n_iter_no_change=None,
                  tol=1e-4, ccp_alpha=0.0, max_bins=255, n_jobs=None,
-                 l2_regularization=0.0, monotonic_cst=None, split_method="hist"):
+                 l2_regularization=0.0, monotonic_cst=None, split_method="hist",
+                 categorical_features="from_dtype"):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -572,6 +574,7 @@ class GradientBoostingRegressor(RegressorMixin, BaseGradientBoosting):
         self.l2_regularization = l2_regularization
         self.monotonic_cst = monotonic_cst
         self.split_method = split_method
+        self.categorical_features = categorical_features
 
     def _encode_y(self, y, sample_weight):
         self._weights_given = self._sample_weight_given(sample_weight)
@@ -633,7 +636,7 @@ class GradientBoostingClassifier(ClassifierMixin, BaseGradientBoosting):
                  max_features=None, verbose=0, max_leaf_nodes=None, warm_start=False,
                  validation_fraction=0.1, n_iter_no_change=None, tol=1e-4, ccp_alpha=0.0,
                  max_bins=255, n_jobs=None, l2_regularization=0.0, monotonic_cst=None,
-                 class_weight=None, split_method="hist"):
+                 class_weight=None, split_method="hist", categorical_features="from_dtype"):
         self.loss = loss
         self.learning_rate = learning_rate
         self.n_estimators = n_estimators
@@ -660,6 +663,7 @@ class GradientBoostingClassifier(ClassifierMixin, BaseGradientBoosting):
         self.monotonic_cst = monotonic_cst
         self.class_weight = class_weight
         self.split_method = split_method
+        self.categorical_features = categorical_features
 
     alpha = 0.9  # unused by classification losses; keeps make_loss's signature
 
