@@ -321,6 +321,18 @@ def test_scale_pos_weight_equals_weighting_positives():
     assert a.predict_proba(X)[:, 1].mean() > plain.mean()
 
 
+def test_scale_pos_weight_only_scales_logistic_objectives():
+    """As xgboost: binary:hinge ignores scale_pos_weight; reg:logistic uses it."""
+    X, y = _data("binary")
+    plain = XGBClassifier(objective="binary:hinge", **EXACT).fit(X, y)
+    scaled = XGBClassifier(objective="binary:hinge", scale_pos_weight=4.0, **EXACT).fit(X, y)
+    assert_allclose(plain.predict(X, output_margin=True),
+                    scaled.predict(X, output_margin=True))
+    ours, theirs, *_ = _margins("reg", X, y.astype(np.float64), objective="reg:logistic",
+                                scale_pos_weight=4.0, **EXACT)
+    assert_allclose(ours, theirs, rtol=TOL, atol=TOL)
+
+
 def test_sample_weight_equals_repeating_rows():
     X, y = _data("multi", n=120)
     w = np.random.RandomState(8).randint(0, 4, X.shape[0])

@@ -40,6 +40,8 @@ from ._tools import ModelToolsMixin, XGBoostExportMixin
 MIN_GAIN = 1e-6
 # xgboost's max_delta_step for count:poisson when none is given
 POISSON_MAX_DELTA_STEP = 0.7
+# the objectives whose gradients scale_pos_weight scales (xgboost's RegLossObj)
+LOGISTIC_OBJECTIVES = ("binary:logistic", "binary:logitraw", "reg:logistic")
 
 
 class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
@@ -197,7 +199,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                              "a class; pass eval_set or change random_state.")
         bm_val = None if base_margin is None else base_margin[val]
         bm_train = None if base_margin is None else base_margin[train]
-        evals = [("validation_0", X[val], y[val], w[val], bm_val, True)]
+        evals = [("validation_0", X[val], y[val], w[val], bm_val, self._weighted)]
         return X[train], y[train], w[train], bm_train, evals
 
     # ------------------------------------------------------------ parameters
@@ -303,19 +305,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """
         self._validate_params()
         self._weighted = sample_weight is not None
-        X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
-                                                y_numeric=not is_classifier(self))
-        X = self._with_missing(X)
-        y = self._encode_target(y)
-        self._set_objective(y)
-        self._objective.check_target(y)
-        sample_weight = self._scaled_weights(y, sample_weight)
-        self._interaction_sets = (None if self.interaction_constraints is None else
-                                  parse_interaction_constraints(
-                                      self.interaction_constraints, X.shape[1],
-                                      getattr(self, "feature_names_in_", None)))
-        self._monotonic = self._resolve_monotone(X.shape[1])
-        base_margin = self._check_base_margin(base_margin, X.shape[0])
+        X, y, sample_weight, base_margin = self._validate_training(X, y, sample_weight,
+                                                                   base_margin)
         evals = self._validate_eval_sets(eval_set, sample_weight_eval_set,
                                          base_margin_eval_set)
         if verbose is None:
@@ -323,17 +314,33 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if self.early_stopping_rounds is not None and not evals:
             X, y, sample_weight, base_margin, evals = self._internal_validation(
                 X, y, sample_weight, base_margin)
-        if not evals and self.early_stopping_rounds is not None:
-            raise ValueError("early_stopping_rounds needs validation data.")
         X, y, sample_weight, base_margin = _drop_zero_weight(X, y, sample_weight,
                                                              base_margin)
+        sample_weight = self._scaled_weights(y, sample_weight)
         with estimator_threads(self):
             self._boost(X, y, sample_weight, base_margin, evals, verbose, xgb_model)
         return self
 
+    def _validate_training(self, X, y, sample_weight, base_margin):
+        """Checked training data; sets the objective and the constraints."""
+        X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
+                                                y_numeric=not is_classifier(self))
+        X = self._with_missing(X)
+        y = self._encode_target(y)
+        self._set_objective(y)
+        self._objective.check_target(y)
+        self._interaction_sets = (None if self.interaction_constraints is None else
+                                  parse_interaction_constraints(
+                                      self.interaction_constraints, X.shape[1],
+                                      getattr(self, "feature_names_in_", None)))
+        self._monotonic = self._resolve_monotone(X.shape[1])
+        return X, y, sample_weight, self._check_base_margin(base_margin, X.shape[0])
+
     def _scaled_weights(self, y, sample_weight):
-        if self.scale_pos_weight != 1.0 and self._objective.n_outputs == 1 and \
-                is_classifier(self):
+        """xgboost's scale_pos_weight: the weight of rows labelled 1 times
+        scale_pos_weight, for the logistic objectives only (evaluation
+        weights are not scaled)."""
+        if self.scale_pos_weight != 1.0 and self._objective.name in LOGISTIC_OBJECTIVES:
             sample_weight = np.where(y == 1, sample_weight * self.scale_pos_weight,
                                      sample_weight)
         return sample_weight
@@ -397,7 +404,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self._initial_state(X, y, w, xgb_model)
         grower, params = self._engine(X, w, seed)
         self._bin_mapper = grower.bin_mapper
-        self._nan_features = np.isnan(X).any(axis=0)
+        # rows with a missing value, per feature that has any
+        self._nan_masks = {int(f): np.isnan(X[:, f]) for f in
+                           np.flatnonzero(np.isnan(X).any(axis=0))}
         margin = self._start_margin(X.shape[0], base_margin)
         self._forest.add_raw(X, margin)
         eval_margins = [self._start_margin(e[1].shape[0], e[4]) for e in evals]
@@ -438,6 +447,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self._pending_line = None
         self._finish(first_round, n_rounds, stopper)
         release_training_data(self._bin_mapper)
+        del self._nan_masks  # training data: not part of the model
         for cb in callbacks:
             if hasattr(cb, "after_training"):
                 cb.after_training(self)
@@ -503,18 +513,15 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         not change training, only later predictions on missing values.
         """
         tree = grown.tree
-        inner = np.flatnonzero(tree.left != LEAF)
-        if inner.size == 0:
-            return
-        features = tree.feature[inner]
-        exact = self._split_method == "exact"
-        direction = np.where(exact & ~self._nan_features[features], 1, 0).astype(np.uint8)
-        for node, feature, side in zip(inner, features, direction):
-            if self._nan_features[feature]:
+        for node in np.flatnonzero(tree.left != LEAF):
+            feature = int(tree.feature[node])
+            nan_rows = self._nan_masks.get(feature)
+            if nan_rows is not None:
                 rows = grown.sample_indices[grown.node_starts[node]:grown.node_ends[node]]
-                if np.isnan(X[rows, feature]).any():
-                    continue
-            tree.missing_left[node] = side
+                if nan_rows[rows].any():
+                    continue  # the split chose a side for this node's missing rows
+            exact_dense = self._split_method == "exact" and nan_rows is None
+            tree.missing_left[node] = 1 if exact_dense else 0
 
     @staticmethod
     def _refit_leaves(grown, y, margin, w, alpha):
@@ -681,7 +688,8 @@ class XGBRegressor(RegressorMixin, BaseXGB):
             objective, REGRESSION_OBJECTIVES, huber_slope=self.huber_slope,
             quantile_alpha=self.quantile_alpha,
             tweedie_variance_power=self.tweedie_variance_power, weighted=self._weighted,
-            poisson_max_delta_step=self._max_delta_step())
+            poisson_max_delta_step=self._max_delta_step(),
+            scale_pos_weight=self.scale_pos_weight)
 
     def _encode_target(self, y):
         return np.asarray(y, dtype=np.float64)
