@@ -156,6 +156,16 @@ def test_early_stopping_without_eval_set_in_search_and_cross_validation(capsys):
     assert capsys.readouterr().out == ""  # the internal split does not print
 
 
+def test_refit_without_early_stopping_forgets_the_best_iteration(split_data):
+    X, y, Xv, yv = split_data["reg"]
+    model = XGBRegressor(n_estimators=100, early_stopping_rounds=2, learning_rate=0.8).fit(
+        X, y, eval_set=[(Xv, yv)], verbose=False)
+    assert model.best_iteration < 99
+    model.set_params(early_stopping_rounds=None, n_estimators=30).fit(X, y)
+    assert not hasattr(model, "best_iteration") and not hasattr(model, "best_score")
+    assert_allclose(model.predict(Xv), model.predict(Xv, iteration_range=(0, 30)))
+
+
 def test_early_stopping_respects_sample_weight_of_the_split():
     X, y = _data("reg", n=400)
     w = np.random.RandomState(0).uniform(0.5, 2, 400)

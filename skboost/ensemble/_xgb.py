@@ -400,7 +400,6 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     def _boost(self, X, y, w, base_margin, evals, verbose, xgb_model):
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
-        K = self._objective.n_outputs
         self._initial_state(X, y, w, xgb_model)
         grower, params = self._engine(X, w, seed)
         self._bin_mapper = grower.bin_mapper
@@ -409,48 +408,39 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                            np.flatnonzero(np.isnan(X).any(axis=0))}
         margin = self._start_margin(X.shape[0], base_margin)
         self._forest.add_raw(X, margin)
-        eval_margins = [self._start_margin(e[1].shape[0], e[4]) for e in evals]
-        for (_, X_e, *_), m_e in zip(evals, eval_margins):
-            self._forest.add_raw(X_e, m_e)
-        metrics = self._make_metrics()
-        self.evals_result_ = {name: {m.name: [] for m in metrics} for name, *_ in evals}
-        stopper = _EarlyStopping(self.early_stopping_rounds, metrics[-1].maximise) \
-            if evals else None
+        monitor = _Monitor(self, evals, verbose)
         callbacks = _check_callbacks(self.callbacks)
-        for cb in callbacks:
-            if hasattr(cb, "before_training"):
-                cb.before_training(self)
-        first_round = len(self._forest) // (K * self.num_parallel_tree)
+        _call(callbacks, "before_training", self)
+        first_round = len(self._forest) // self._trees_per_round()
         n_rounds = 0
         for i in range(self.n_estimators):
             g, h = self._gradients(y, margin, w)
-            rows = self._round_rows(rng, w)
             if self.tree_method == "approx":
                 grower = self._approx_grower(X, h, params, seed + i)
-            # leaf refits (quantile objectives) see the margins before the round
-            before = margin.copy() if self._objective.adaptive_alphas is not None else margin
-            for _ in range(self.num_parallel_tree):
-                for k in range(K):
-                    self._grow_tree(grower, g[:, k], h[:, k], rows, rng, X, y, margin, w, k,
-                                    before)
+            self._boost_round(grower, rng, X, y, w, margin, g, h)
             n_rounds = i + 1
-            stop = self._evaluate_round(first_round + i, evals, eval_margins, metrics,
-                                        verbose, stopper)
-            for cb in callbacks:
-                if hasattr(cb, "after_iteration") and \
-                        cb.after_iteration(self, first_round + i, self.evals_result_):
-                    stop = True
+            stop = monitor.after_round(first_round + i)
+            if any(_call(callbacks, "after_iteration", self, first_round + i,
+                         self.evals_result_)):
+                stop = True
             if stop:
                 break
-        if getattr(self, "_pending_line", None):
-            print(self._pending_line)
-        self._pending_line = None
-        self._finish(first_round, n_rounds, stopper)
+        monitor.after_training()
+        self._finish(first_round, n_rounds, monitor.stopper)
         release_training_data(self._bin_mapper)
         del self._nan_masks  # training data: not part of the model
-        for cb in callbacks:
-            if hasattr(cb, "after_training"):
-                cb.after_training(self)
+        _call(callbacks, "after_training", self)
+
+    def _boost_round(self, grower, rng, X, y, w, margin, g, h):
+        """Grow one round's trees (``num_parallel_tree`` per output) on the
+        gradients ``g`` and hessians ``h`` and add them to ``margin``."""
+        rows = self._round_rows(rng, w)
+        # leaf refits (quantile objectives) see the margins before the round
+        before = margin.copy() if self._objective.adaptive_alphas is not None else margin
+        for _ in range(self.num_parallel_tree):
+            for k in range(self._objective.n_outputs):
+                self._grow_tree(grower, g[:, k], h[:, k], rows, rng, X, y, margin, w, k,
+                                before)
 
     def _gradients(self, y, margin, w):
         """Gradients and hessians as xgboost computes them: from float32 margins,
@@ -535,29 +525,16 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                 tree.value[leaf, 0] = xgb_quantile(y[idx] - margin[idx],
                                                    None if w is None else w[idx], alpha)
 
-    def _evaluate_round(self, iteration, evals, eval_margins, metrics, verbose, stopper):
-        if not evals:
-            return False
-        K = self._objective.n_outputs
+    def _evaluate(self, evals, eval_margins, metrics):
+        """Add the last round's trees to the eval margins and log each metric."""
         n = len(self._forest)
         for (name, X_e, y_e, w_e, _, weighted), m_e in zip(evals, eval_margins):
-            self._forest.add_raw(X_e, m_e, n - K * self.num_parallel_tree, n)
+            self._forest.add_raw(X_e, m_e, n - self._trees_per_round(), n)
             pred = self._objective.transform(m_e)
             for metric in metrics:
                 value = metric(y_e, pred, w_e, *self._user_eval_view(metric, y_e, m_e),
                                weighted=weighted)
                 self.evals_result_[name][metric.name].append(value)
-        line = f"[{iteration}]" + "".join(
-            f"\t{name}-{metric.name}:{self.evals_result_[name][metric.name][-1]:.5f}"
-            for name, *_ in evals for metric in metrics)
-        self._pending_line = None
-        period = 1 if verbose is True else int(verbose)
-        if period > 0 and iteration % period == 0:
-            print(line)
-        elif period > 0:
-            self._pending_line = line  # printed after training if it is the last
-        last = self.evals_result_[evals[-1][0]][metrics[-1].name][-1]
-        return stopper.update(iteration, last)
 
     def _user_eval_view(self, metric, y_e, m_e):
         """What a callable metric receives: (predictions, targets) as users see them."""
@@ -567,6 +544,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     def _finish(self, first_round, n_rounds, stopper):
         self.n_estimators_ = first_round + n_rounds
+        for name in ("best_iteration", "best_score"):  # of an earlier fit
+            self.__dict__.pop(name, None)
         if stopper is not None and stopper.best_iteration is not None and \
                 self.early_stopping_rounds is not None:
             self.best_iteration = stopper.best_iteration
@@ -642,6 +621,60 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         return allow_nan_tags(super().__sklearn_tags__())
+
+
+def _call(callbacks, method, *args):
+    """Call ``method`` of every callback that has it; return the results."""
+    return [getattr(cb, method)(*args) for cb in callbacks if hasattr(cb, method)]
+
+
+class _Monitor:
+    """Per-round evaluation of the eval sets: the log, the printed lines and
+    early stopping.
+
+    Parameters
+    ----------
+    model : BaseXGB
+        Being fitted; its forest and objective are set.
+    evals : list of tuples
+        ``(name, X, y, weights, base_margin, weighted)`` per eval set.
+    verbose : bool or int
+        Print every round (True) or every ``verbose`` rounds and the last.
+    """
+
+    def __init__(self, model, evals, verbose):
+        self.model, self.evals = model, evals
+        self.period = 1 if verbose is True else int(verbose)
+        self.metrics = model._make_metrics()
+        model.evals_result_ = {name: {m.name: [] for m in self.metrics}
+                               for name, *_ in evals}
+        self.margins = [model._start_margin(e[1].shape[0], e[4]) for e in evals]
+        for (_, X_e, *_), m_e in zip(evals, self.margins):
+            model._forest.add_raw(X_e, m_e)
+        self.stopper = _EarlyStopping(model.early_stopping_rounds,
+                                      self.metrics[-1].maximise) if evals else None
+        self.pending = None
+
+    def after_round(self, iteration):
+        """Evaluate, print and return whether early stopping ends training."""
+        if not self.evals:
+            return False
+        self.model._evaluate(self.evals, self.margins, self.metrics)
+        log = self.model.evals_result_
+        line = f"[{iteration}]" + "".join(
+            f"\t{name}-{metric.name}:{log[name][metric.name][-1]:.5f}"
+            for name, *_ in self.evals for metric in self.metrics)
+        self.pending = None
+        if self.period > 0 and iteration % self.period == 0:
+            print(line)
+        elif self.period > 0:
+            self.pending = line  # printed after training if it is the last
+        last = log[self.evals[-1][0]][self.metrics[-1].name][-1]
+        return self.stopper.update(iteration, last)
+
+    def after_training(self):
+        if self.pending is not None:
+            print(self.pending)
 
 
 class _EarlyStopping:
