@@ -15,7 +15,8 @@ from ._data import dense_row_chunks
 from ._dtypes import INDEX_DTYPE, as_float
 from ._kernels.shap import tabulate_paths, tree_shap, tree_summaries
 from ._tree import LEAF, Tree, pack_trees
-from .ensemble._adaboost import AdaBoostClassifier, AdaBoostRegressor, BaseAdaBoost
+from .ensemble._adaboost import (AdaBoostClassifier, AdaBoostRegressor, BaseAdaBoost,
+                                 weighted_median_index)
 from .ensemble._base import estimator_threads, validate_predict_data
 from .ensemble._forest import BaseForest, RandomForestClassifier
 from .ensemble._gbdt import BaseGradientBoosting
@@ -394,34 +395,12 @@ def _adaboost_regressor_parts(est):
     trees = list(est._forest.trees)
 
     def select(X):
-        return weighted_median_tree(est._each_prediction(X),
+        return weighted_median_index(est._each_prediction(X),
                                     est.estimator_weights_[:len(trees)])
 
     return MarginParts(trees=trees, weights=np.ones(len(trees)),
                        columns=np.zeros(len(trees), int), n_outputs=1,
                        baseline=np.zeros(1), select=select)
-
-
-def weighted_median_tree(predictions, weights):
-    """Index of the tree whose prediction is the weighted median, per row.
-
-    The same steps as ``AdaBoostRegressor._weighted_median`` (which returns
-    the value), so the chosen tree is the one ``predict`` uses.
-
-    Parameters
-    ----------
-    predictions : ndarray of shape (n_samples, n_trees), float64
-    weights : ndarray of shape (n_trees,), float64
-
-    Returns
-    -------
-    ndarray of shape (n_samples,), int64
-    """
-    order = np.argsort(predictions, axis=1)
-    cdf = np.cumsum(weights[order], axis=1)
-    median_or_above = cdf >= 0.5 * cdf[:, -1][:, np.newaxis]
-    index = median_or_above.argmax(axis=1)
-    return order[np.arange(predictions.shape[0]), index]
 
 
 def _with_values(tree, values):

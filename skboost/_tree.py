@@ -74,6 +74,13 @@ class Tree:
         for name in self.FIELDS:
             setattr(self, name, arrays[name])
 
+    def __setstate__(self, state):
+        # trees pickled before categorical splits existed have none
+        n = state["left"].shape[0]
+        state.setdefault("categorical", np.zeros(n, dtype=np.uint8))
+        state.setdefault("cat_bitset", np.zeros((n, BITSET_WORDS), dtype=np.uint32))
+        self.__dict__.update(state)
+
     @property
     def node_count(self):
         return self.left.shape[0]
@@ -209,6 +216,18 @@ class Forest:
             self._packed = pack_trees(self.trees, self.columns)
         return self._packed
 
+    def _check_range(self, first_tree, stop_tree, out, n_rows):
+        """``stop_tree`` (default: all trees) after checking the tree range and
+        the output's shape, so a kernel never reads or writes out of bounds."""
+        stop_tree = len(self.trees) if stop_tree is None else int(stop_tree)
+        if not 0 <= first_tree <= max(first_tree, stop_tree) <= len(self.trees):
+            raise ValueError(f"trees [{first_tree}, {stop_tree}) are outside the "
+                             f"{len(self.trees)} trees of the forest.")
+        if out.ndim != 2 or out.shape[0] != n_rows or out.shape[1] < self.n_outputs:
+            raise ValueError(f"out has shape {out.shape}; expected ({n_rows}, "
+                             f">= {self.n_outputs}).")
+        return stop_tree
+
     def add_raw(self, X, out, first_tree=0, stop_tree=None):
         """Add trees ``first_tree .. stop_tree - 1`` evaluated on raw ``X`` to ``out``.
 
@@ -218,7 +237,7 @@ class Forest:
             Sparse rows are densified a bounded chunk at a time.
         out : ndarray of shape (n_samples, n_outputs), float64, C order, updated
         """
-        stop_tree = len(self.trees) if stop_tree is None else stop_tree
+        stop_tree = self._check_range(first_tree, stop_tree, out, X.shape[0])
         if stop_tree <= first_tree:
             return out
         _add_raw(self._pack(), X, out, first_tree, stop_tree)
@@ -226,7 +245,7 @@ class Forest:
 
     def add_binned(self, X_binned, missing_bin, out, first_tree=0, stop_tree=None):
         """:meth:`add_raw` on binned data (uint8, F order)."""
-        stop_tree = len(self.trees) if stop_tree is None else stop_tree
+        stop_tree = self._check_range(first_tree, stop_tree, out, X_binned.shape[0])
         if stop_tree <= first_tree:
             return out
         p = self._pack()

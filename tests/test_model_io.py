@@ -613,10 +613,6 @@ def _large_arrays(obj, limit, path="est", seen=None):
     return found
 
 
-_KEEPS_LABELS = pytest.mark.xfail(
-    reason="RandomForestClassifier keeps _y_encoded (n_samples labels) after fit")
-_KEEPS_TARGETS = pytest.mark.xfail(
-    reason="AdaBoost keeps _targets (n_samples x n_channels) after fit")
 _KEEPS_VALUES = pytest.mark.xfail(
     reason="split_method='exact' keeps every distinct value of X as thresholds "
            "in _bin_mapper after fit")
@@ -627,12 +623,12 @@ def _pickle_cases():
     for split in ("hist", "exact"):
         values = [_KEEPS_VALUES] if split == "exact" else []
         for cls, target, marks in [
-                (GradientBoostingClassifier, "bin", values),
-                (GradientBoostingRegressor, "reg", values),
-                (RandomForestClassifier, "bin", [_KEEPS_LABELS] + values),
-                (RandomForestRegressor, "reg", values),
-                (AdaBoostClassifier, "bin", [_KEEPS_TARGETS]),
-                (AdaBoostRegressor, "reg", [_KEEPS_TARGETS]),
+                (GradientBoostingClassifier, "bin", []),
+                (GradientBoostingRegressor, "reg", []),
+                (RandomForestClassifier, "bin", []),
+                (RandomForestRegressor, "reg", []),
+                (AdaBoostClassifier, "bin", []),
+                (AdaBoostRegressor, "reg", []),
                 (XGBClassifier, "bin", values), (XGBRegressor, "reg", values)]:
             cases.append(pytest.param(cls, target, split, marks=marks,
                                       id=f"{cls.__name__}-{split}"))

@@ -16,20 +16,27 @@ ROW_BLOCK = 128
 
 
 @serial
+def goes_left(X, i, node, feature, threshold, missing_left, categorical, cat_bitset):
+    """Whether row ``i`` of raw ``X`` goes left at ``node``: the one decision
+    rule of every traversal (prediction, apply, SHAP values)."""
+    x = X[i, feature[node]]
+    if np.isnan(x):
+        return missing_left[node] == 1
+    if categorical[node] == 1:
+        if x >= 0.0 and x < 256.0:
+            return in_bitset(cat_bitset[node], int(x))
+        return missing_left[node] == 1
+    return x <= threshold[node]
+
+
+@serial
 def _leaf_raw(X, i, node, feature, threshold, missing_left, categorical, cat_bitset, left,
               right):
     while left[node] != -1:
-        x = X[i, feature[node]]
-        if np.isnan(x):
-            go_left = missing_left[node] == 1
-        elif categorical[node] == 1:
-            if x >= 0.0 and x < 256.0:
-                go_left = in_bitset(cat_bitset[node], int(x))
-            else:
-                go_left = missing_left[node] == 1
+        if goes_left(X, i, node, feature, threshold, missing_left, categorical, cat_bitset):
+            node = left[node]
         else:
-            go_left = x <= threshold[node]
-        node = left[node] if go_left else right[node]
+            node = right[node]
     return node
 
 

@@ -35,7 +35,7 @@ that only tracks the pattern bits (the precomputation idea of Yang's
 import numpy as np
 
 from ._jit import inline, parallel, prange, serial
-from .categorical import in_bitset
+from .predict import goes_left
 
 ROW_BLOCK = 64
 
@@ -163,22 +163,6 @@ def _leaf_contributions(path_feature, path_zero, path_one, path_weight, level, l
 
 
 @inline
-def _goes_left(X, row, node, feature, threshold, missing_left, categorical, cat_bitset):
-    """The row's way at ``node``, as the predict kernels decide it: NaN follows
-    ``missing_left``; at a categorical node the code goes left when it is in
-    the node's bitset (codes outside 0..255 go the missing way); otherwise
-    ``x <= threshold`` goes left."""
-    x = X[row, feature[node]]
-    if np.isnan(x):
-        return missing_left[node] == 1
-    if categorical[node] == 1:
-        if x >= 0.0 and x < 256.0:
-            return in_bitset(cat_bitset[node], int(x))
-        return missing_left[node] == 1
-    return x <= threshold[node]
-
-
-@inline
 def _explain_tree(X, row, root, scale, column, feature, threshold, missing_left,
                   categorical, cat_bitset, left, right, values, fraction, path_feature,
                   path_zero, path_one, path_weight, path_length, stack, stack_fraction,
@@ -210,7 +194,7 @@ def _explain_tree(X, row, root, scale, column, feature, threshold, missing_left,
                                 leaf_scratch[0], leaf_scratch[1], leaf_scratch[2])
             continue
         f = feature[node]
-        go_left = _goes_left(X, row, node, feature, threshold, missing_left, categorical,
+        go_left = goes_left(X, row, node, feature, threshold, missing_left, categorical,
                              cat_bitset)
         hot_child = left[node] if go_left else right[node]
         cold_child = right[node] if go_left else left[node]
@@ -265,7 +249,7 @@ def _explain_tree_tabulated(X, row, root, scale, column, feature, threshold,
                 for v in range(n_values):
                     out[row, f, column + v] += share * values[node, v]
             continue
-        go_left = _goes_left(X, row, node, feature, threshold, missing_left, categorical,
+        go_left = goes_left(X, row, node, feature, threshold, missing_left, categorical,
                              cat_bitset)
         code = node_code[node]
         bit = np.int64(1) << (code >> 1)
@@ -467,7 +451,7 @@ def tree_shap(X, feature, threshold, missing_left, categorical, cat_bitset, left
         ``x <= threshold`` goes left.
     missing_left : ndarray of shape (n_nodes,), uint8
     categorical : ndarray of shape (n_nodes,), uint8
-        1 at categorical splits (see :func:`_goes_left`).
+        1 at categorical splits (see :func:`skboost._kernels.predict.goes_left`).
     cat_bitset : ndarray of shape (n_nodes, BITSET_WORDS), uint32
         Category codes sent left by a categorical split.
     left, right : ndarray of shape (n_nodes,), int32

@@ -92,6 +92,7 @@ class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
                 release_training_data(self._learner["grower"].bin_mapper,
                                       self._learner["grower"])
                 del self._learner
+        del self._targets  # per-sample targets: only the fit needs them
         return self
 
     def _check_user_estimator(self):
@@ -485,12 +486,8 @@ class AdaBoostRegressor(RegressorMixin, BaseAdaBoost):
 
     @staticmethod
     def _weighted_median(predictions, weights):
-        order = np.argsort(predictions, axis=1)
-        cdf = np.cumsum(weights[order], axis=1)
-        median_or_above = cdf >= 0.5 * cdf[:, -1][:, np.newaxis]
-        index = median_or_above.argmax(axis=1)
-        rows = np.arange(predictions.shape[0])
-        return predictions[rows, order[rows, index]]
+        chosen = weighted_median_index(predictions, weights)
+        return predictions[np.arange(predictions.shape[0]), chosen]
 
     def predict(self, X):
         """Weighted median of the learners' predictions, shape (n_samples,)."""
@@ -508,3 +505,24 @@ class AdaBoostRegressor(RegressorMixin, BaseAdaBoost):
         from sklearn.metrics import r2_score
         for pred in self.staged_predict(X):
             yield r2_score(y, pred, sample_weight=sample_weight)
+
+
+def weighted_median_index(predictions, weights):
+    """Index of the estimator whose prediction is the weighted median, per row
+    (scikit-learn's rule: the smallest prediction whose cumulative weight
+    reaches half the total).
+
+    Parameters
+    ----------
+    predictions : ndarray of shape (n_samples, n_estimators), float64
+    weights : ndarray of shape (n_estimators,), float64
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), int64
+    """
+    order = np.argsort(predictions, axis=1)
+    cdf = np.cumsum(weights[order], axis=1)
+    median_or_above = cdf >= 0.5 * cdf[:, -1][:, np.newaxis]
+    index = median_or_above.argmax(axis=1)
+    return order[np.arange(predictions.shape[0]), index]

@@ -186,6 +186,8 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
             if self.verbose > 1:
                 print(f"building tree {len(self._forest)} of {self.n_estimators}")
         release_training_data(self._bin_mapper, grower)
+        if self.split_method == "exact":
+            del self._bin_mapper  # one threshold per distinct training value
 
     def _tree_class_weight(self, y, counts):
         return 1.0
@@ -433,7 +435,6 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
                 raise ValueError("warm_start fit got different classes than the "
                                  "previous fit.")
         self._classes = classes
-        self._y_encoded = encoded
         self._n_samples_fit = y.shape[0]
         if self.class_weight is not None and self.class_weight != "balanced_subsample":
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
@@ -486,7 +487,8 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
         return out
 
     def _values_to_proba(self, values):
-        probas = self._split_outputs(values)
+        # leaf proportions are sums of -g / h: rounding can leave -1e-17
+        probas = [np.maximum(p, 0.0) for p in self._split_outputs(values)]
         return probas[0] if self.n_outputs_ == 1 else probas
 
     def _values_to_prediction(self, values):

@@ -264,6 +264,8 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                     break
         self._finish_fit(n_stages)
         release_training_data(self._bin_mapper, grower)
+        if self.split_method == "exact":
+            del self._bin_mapper  # one threshold per distinct training value
 
     def _in_bag(self, n_samples):
         if self.subsample >= 1.0:
