@@ -8,6 +8,8 @@ gradients and hessians of the same shape, with xgboost's formulas
 softmax hessian).  ``base_score`` is in the response space, as in xgboost;
 ``to_margin`` maps it through the link.
 """
+import inspect
+
 import numpy as np
 from scipy.special import expit, softmax
 
@@ -340,27 +342,74 @@ class Softmax(Objective):
 
 
 class CustomObjective(Objective):
-    """A Python callable ``(y_true, y_pred) -> (grad, hess)`` on margins."""
+    """A Python callable ``(y_true, y_pred) -> (grad, hess)`` on margins.
+
+    As in xgboost's scikit-learn API: the function gets the targets (class
+    codes for classifiers) and the margins; if it has a ``sample_weight``
+    parameter it is given the sample weights (when the fit has some) and
+    applies them itself, otherwise skboost multiplies its gradients and
+    hessians by the weights (xgboost refuses weights then).  The base margin
+    and the link are xgboost's: the identity and a base score of 0.5 for a
+    regressor and per class of a multi-class classifier, the logit of the base
+    score (0 for 0.5) with a sigmoid link for a binary classifier, softmax
+    probabilities for a multi-class one.
+
+    Parameters
+    ----------
+    func : callable
+    n_outputs : int
+    task : {"regression", "binary", "multiclass"}
+    weighted : bool
+        Whether the fit has sample weights.
+    """
 
     name = "custom"
+    DEFAULT_METRICS = {"regression": "rmse", "binary": "logloss", "multiclass": "mlogloss"}
 
-    def __init__(self, func, n_outputs=1, **params):
+    def __init__(self, func, n_outputs=1, task="regression", **params):
         super().__init__(**params)
         self.func = func
         self.n_outputs = n_outputs
-        self.default_metric = "rmse" if n_outputs == 1 else "mlogloss"
+        self.task = task
+        self.default_metric = self.DEFAULT_METRICS[task]
+        try:
+            takes_weight = "sample_weight" in inspect.signature(func).parameters
+        except (TypeError, ValueError):
+            takes_weight = False
+        self.weights_inside = takes_weight and params.get("weighted", False)
 
     def base_score(self, y, w):
-        return np.full(self.n_outputs, 0.5 if self.n_outputs == 1 else 1.0 / self.n_outputs)
+        return np.full(self.n_outputs, 0.5)
 
     def to_margin(self, base_score):
         b = np.broadcast_to(np.asarray(base_score, dtype=np.float64), (self.n_outputs,))
-        return np.zeros(self.n_outputs) if self.n_outputs > 1 else b.copy()
+        if self.task != "binary":
+            return b.copy()
+        p = np.clip(b, RT_EPS, 1 - RT_EPS)
+        return np.log(p / (1 - p))
+
+    def transform(self, margin):
+        if self.task == "binary":
+            return expit(margin)
+        if self.task == "multiclass":
+            return softmax(margin, axis=1)
+        return margin
 
     def gradients(self, y, margin, w):
-        pred = margin[:, 0] if self.n_outputs == 1 else margin
-        grad, hess = self.func(y, pred.copy())
-        shape = (y.shape[0], self.n_outputs)
+        """The function's gradients and hessians, weighted (by the function
+        when ``weights_inside``, else here)."""
+        pred = (margin[:, 0] if self.n_outputs == 1 else margin).copy()
+        if self.weights_inside:
+            grad, hess = self.func(y, pred, sample_weight=w)
+        else:
+            grad, hess = self.func(y, pred)
+        grad, hess = self._check(grad, hess, y.shape[0])
+        if self.weights_inside:
+            return grad, hess
+        return grad * w[:, np.newaxis], hess * w[:, np.newaxis]
+
+    def _check(self, grad, hess, n_rows):
+        shape = (n_rows, self.n_outputs)
         try:
             grad = np.asarray(grad, dtype=np.float64).reshape(shape)
             hess = np.asarray(hess, dtype=np.float64).reshape(shape)
@@ -369,7 +418,7 @@ class CustomObjective(Objective):
                              f"wrong size; expected {shape[0] * shape[1]} values.") from exc
         if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
             raise ValueError("The custom objective returned NaN or infinite values.")
-        return grad * w[:, np.newaxis], hess * w[:, np.newaxis]
+        return grad, hess
 
 
 OBJECTIVES = {cls.name: cls for cls in (
@@ -393,10 +442,13 @@ def make_objective(objective, allowed, **params):
         Names valid for the estimator.
     **params
         ``num_class``, ``huber_slope``, ``quantile_alpha``,
-        ``tweedie_variance_power``, ``poisson_max_delta_step``.
+        ``tweedie_variance_power``, ``poisson_max_delta_step``,
+        ``scale_pos_weight``, ``weighted`` (whether the fit has sample
+        weights) and, for callables, ``task``.
     """
     if callable(objective):
-        return CustomObjective(objective, n_outputs=params.get("num_class") or 1)
+        n_outputs = params.pop("num_class", None) or 1
+        return CustomObjective(objective, n_outputs=n_outputs, **params)
     if objective not in allowed:
         raise ValueError(f"Unknown objective {objective!r} for this estimator; "
                          f"choose one of {sorted(allowed)} or pass a callable.")

@@ -759,19 +759,67 @@ def test_custom_objective_equals_built_in_squared_error():
     assert_allclose(custom.predict(X), built_in.predict(X), rtol=1e-12, atol=1e-12)
 
 
-def test_custom_multiclass_objective_equals_softprob():
+def _softprob_objective(y_true, margin):
     from scipy.special import softmax
+    p = softmax(margin, axis=1)
+    g = p.copy()
+    g[np.arange(len(y_true)), y_true.astype(int)] -= 1
+    return g, np.maximum(2 * p * (1 - p), 1e-16)
 
-    def softprob(y_true, margin):
-        p = softmax(margin, axis=1)
-        g = p.copy()
-        g[np.arange(len(y_true)), y_true.astype(int)] -= 1
-        return g, np.maximum(2 * p * (1 - p), 1e-16)
 
+def _logistic_objective(y_true, margin):
+    p = 1 / (1 + np.exp(-margin))
+    return p - y_true, np.maximum(p * (1 - p), 1e-16)
+
+
+def _weighted_squared_error(y_true, margin, sample_weight=None):
+    w = np.ones_like(margin) if sample_weight is None else sample_weight
+    return (margin - y_true) * w, w
+
+
+def test_custom_multiclass_objective_equals_softprob():
     X, y = _data("multi")
-    custom = XGBClassifier(objective=softprob, **EXACT).fit(X, y)
-    built_in = XGBClassifier(base_score=1 / 3, **EXACT).fit(X, y)
+    custom = XGBClassifier(objective=_softprob_objective, **EXACT).fit(X, y)
+    built_in = XGBClassifier(**EXACT).fit(X, y, base_margin=np.full((X.shape[0], 3), 0.5))
     assert_allclose(custom.predict(X, output_margin=True),
-                    built_in.predict(X, output_margin=True), rtol=1e-5, atol=1e-5)
-    assert_allclose(custom.predict_proba(X), built_in.predict_proba(X), rtol=1e-5,
-                    atol=1e-6)
+                    built_in.predict(X, output_margin=True,
+                                     base_margin=np.full((X.shape[0], 3), 0.5)),
+                    rtol=1e-5, atol=1e-5)
+    assert_allclose(custom.predict_proba(X).sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("kind, func, weighted", [
+    ("reg", _weighted_squared_error, False), ("reg", _weighted_squared_error, True),
+    ("binary", _logistic_objective, False), ("multi", _softprob_objective, False)],
+    ids=["reg", "reg-weighted", "binary", "multi"])
+def test_custom_objective_equals_xgboost(kind, func, weighted):
+    """xgboost's base margins for callables (0.5; 0 = logit(0.5) for a binary
+    classifier), its links (sigmoid, softmax) and its default metrics; a
+    function with ``sample_weight`` gets the weights (xgboost refuses weights
+    for a function without that parameter)."""
+    X, y = _data(kind)
+    w = np.random.RandomState(4).uniform(0.5, 2, X.shape[0]).astype(np.float32) \
+        if weighted else None
+    ours, theirs, ours_model, theirs_model = _margins(
+        kind, X, y, fit=dict(sample_weight=w, eval_set=[(X, y)], verbose=False),
+        objective=func, **EXACT)
+    assert_allclose(ours, theirs, rtol=TOL, atol=TOL)
+    assert_allclose(ours_model.predict(X), theirs_model.predict(X), rtol=TOL, atol=TOL)
+    if kind != "reg":
+        assert_allclose(ours_model.predict_proba(X), theirs_model.predict_proba(X),
+                        rtol=1e-5, atol=1e-6)
+    for name, log in theirs_model.evals_result()["validation_0"].items():
+        assert_allclose(ours_model.evals_result()["validation_0"][name], log, rtol=1e-5)
+
+
+def test_custom_objective_without_sample_weight_parameter_is_weighted_by_skboost():
+    def squared_error(y_true, y_pred):
+        return y_pred - y_true, np.ones_like(y_pred)
+
+    X, y = _data("reg")
+    w = np.random.RandomState(5).uniform(0.5, 2, X.shape[0])
+    plain = XGBRegressor(objective=squared_error, **EXACT).fit(X, y, sample_weight=w)
+    inside = XGBRegressor(objective=_weighted_squared_error, **EXACT).fit(
+        X, y, sample_weight=w)
+    # the same up to where the float32 rounding happens (before or after weighting)
+    assert_allclose(plain.predict(X), inside.predict(X), rtol=1e-6, atol=1e-6)

@@ -448,6 +448,10 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         xgboost's do).  The weights multiply the rounded values in float64, so
         a weight of 3 gives exactly the sums of 3 repeated rows."""
         m32 = margin.astype(np.float32).astype(np.float64)
+        if getattr(self._objective, "weights_inside", False):
+            g, h = self._objective.gradients(y, m32, w)  # a function applying weights
+            return g.astype(np.float32).astype(np.float64), \
+                h.astype(np.float32).astype(np.float64)
         g, h = self._objective.gradients(y, m32, np.ones_like(w))
         w = w[:, np.newaxis]
         return (g.astype(np.float32).astype(np.float64) * w,
@@ -794,15 +798,15 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
             objective = "binary:logistic" if self.n_classes_ == 2 else "multi:softprob"
         num_class = self.n_classes_ if (callable(objective) and self.n_classes_ > 2) or (
             isinstance(objective, str) and objective.startswith("multi:")) else None
+        task = "multiclass" if self.n_classes_ > 2 else "binary"
         self._objective = make_objective(objective, CLASSIFICATION_OBJECTIVES,
                                          num_class=num_class, weighted=self._weighted,
-                                         scale_pos_weight=self.scale_pos_weight)
+                                         scale_pos_weight=self.scale_pos_weight, task=task)
 
     def _proba_from_margin(self, margin):
         obj = self._objective
         if margin.shape[1] > 1:
-            return obj.transform(margin) if obj.name != "custom" else \
-                _softmax_rows(margin)
+            return obj.transform(margin)
         if obj.name == "binary:hinge":
             p = (margin[:, 0] > 0).astype(np.float64)
         else:
@@ -907,8 +911,3 @@ def _drop_zero_weight(X, y, w, base_margin):
         return X, y, w, base_margin
     return (X[keep], y[keep], w[keep],
             None if base_margin is None else base_margin[keep])
-
-
-def _softmax_rows(margin):
-    z = np.exp(margin - margin.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
