@@ -1,4 +1,8 @@
 """BinMapper: per-feature thresholds and the mapping of raw values to bins."""
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+import numba
 import numpy as np
 from scipy import sparse
 
@@ -40,13 +44,22 @@ def _feature_thresholds(values, weights, n_zero, zero_weight, max_bins):
     """
     if max_bins is None:
         return _midpoints(distinct_values(values, n_zero))
-    order = np.argsort(values, kind="stable")
-    values = values[order]
-    weights = weights[order]
-    distinct, first = np.unique(values, return_index=True)
+    uniform = values.size == 0 or bool(np.all(weights == weights[0]))
+    if uniform:  # a plain sort is about twice as fast as an argsort
+        values = np.sort(values)
+    else:
+        order = np.argsort(values, kind="stable")
+        values = values[order]
+        weights = weights[order]
+    # first occurrence of each distinct value of the sorted values
+    first = np.flatnonzero(np.concatenate([[values.size > 0], values[1:] != values[:-1]]))
+    distinct = values[first]
     counts = np.diff(np.append(first, values.size))
-    distinct_weight = (np.add.reduceat(weights, first) if values.size
-                       else np.empty(0, dtype=np.float64))
+    if uniform:
+        distinct_weight = counts * (weights[0] if values.size else 0.0)
+    else:
+        distinct_weight = (np.add.reduceat(weights, first) if values.size
+                           else np.empty(0, dtype=np.float64))
     if n_zero:
         at = np.searchsorted(distinct, 0.0)
         distinct = np.insert(distinct, at, 0.0)
@@ -97,8 +110,9 @@ def _column_parts(values, rows, sample_weight, n_rows):
 
 
 def iter_columns(X, sample_weight):
-    """Per feature: ``(values, weights, n_zero, zero_weight)`` of
-    :func:`_column_parts`, from a dense array or a sparse matrix.
+    """Per feature, a function returning ``(values, weights, n_zero,
+    zero_weight)`` of :func:`_column_parts`, from a dense array or a sparse
+    matrix (called on a worker thread: the column is read there).
 
     A sparse ``X`` is read through one CSC copy (memory proportional to its
     stored values); a dense one column by column.
@@ -108,11 +122,12 @@ def iter_columns(X, sample_weight):
         X = canonical_sparse(X, "csc")
         for f in range(n_features):
             part = slice(X.indptr[f], X.indptr[f + 1])
-            yield _column_parts(X.data[part], X.indices[part], sample_weight, n_rows)
+            yield partial(_column_parts, X.data[part], X.indices[part], sample_weight,
+                          n_rows)
         return
     rows = np.arange(n_rows)
     for f in range(n_features):
-        yield _column_parts(X[:, f], rows, sample_weight, n_rows)
+        yield partial(_column_parts, X[:, f], rows, sample_weight, n_rows)
 
 
 def midpoint_thresholds(lower, upper):
@@ -199,23 +214,26 @@ class BinMapper:
             rows = np.sort(rng.choice(n_samples, self.subsample, replace=False))
             X = X[rows]
             sample_weight = sample_weight[rows]
-        self.thresholds_ = []
-        values = []
         n_categories = (np.zeros(X.shape[1], dtype=np.int64) if self.n_categories is None
                         else np.asarray(self.n_categories))
         self._check_categories(n_categories)
-        for f, (nonzero, weights, n_zero, zero_weight) in enumerate(
-                iter_columns(X, sample_weight)):
+        def learn(f, column_parts):
+            nonzero, weights, n_zero, zero_weight = column_parts()
             if n_categories[f] > 0:
                 codes = np.arange(n_categories[f], dtype=np.float64)
-                values.append(codes)
-                self.thresholds_.append(_midpoints(codes))
-            elif exact:
-                values.append(distinct_values(nonzero, n_zero))
-                self.thresholds_.append(_midpoints(values[-1]))
-            else:
-                self.thresholds_.append(
-                    _feature_thresholds(nonzero, weights, n_zero, zero_weight, self.max_bins))
+                return codes, _midpoints(codes)
+            if exact:
+                distinct = distinct_values(nonzero, n_zero)
+                return distinct, _midpoints(distinct)
+            return None, _feature_thresholds(nonzero, weights, n_zero, zero_weight,
+                                             self.max_bins)
+
+        # numpy's sorts release the GIL: features are binned on the kernels' threads
+        with ThreadPoolExecutor(max(1, numba.get_num_threads())) as pool:
+            learned = list(pool.map(lambda item: learn(*item),
+                                    enumerate(iter_columns(X, sample_weight))))
+        values = [v for v, _ in learned]
+        self.thresholds_ = [t for _, t in learned]
         if exact:
             self.values_ = values
         self.n_bins_non_missing_ = np.array(
