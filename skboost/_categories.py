@@ -22,7 +22,7 @@ from ._data import _frame, is_dataframe, non_numeric_columns
 MAX_CATEGORIES = 255
 
 
-def categorical_mask(spec, X, n_features):
+def categorical_mask(spec, X, n_features, hint=None):
     """Boolean mask of the categorical features.
 
     Parameters
@@ -30,6 +30,9 @@ def categorical_mask(spec, X, n_features):
     spec : "from_dtype", None, array-like of bool, int or str
     X : the user's X (DataFrame or array-like)
     n_features : int
+    hint : str or None
+        How to declare categorical columns, for the error message (default:
+        the ``categorical_features`` parameter).
 
     Returns
     -------
@@ -46,9 +49,10 @@ def categorical_mask(spec, X, n_features):
         mask = _explicit_mask(spec, n_features, names)
     refused = [n for n, m in zip(names or [], mask) if n in non_numeric and not m]
     if refused:
-        raise ValueError(f"X has non-numeric columns {refused} that are not listed in "
-                         "categorical_features; list them (or use "
-                         "categorical_features='from_dtype'), or encode them as numbers.")
+        hint = hint or ("list them in categorical_features (or use "
+                        "categorical_features='from_dtype')")
+        raise ValueError(f"X has non-numeric columns {refused} that are not categorical "
+                         f"features: {hint}, or encode them as numbers.")
     return mask
 
 
@@ -156,7 +160,8 @@ def encode_fit(estimator, X, spec):
         estimator.categories_ = None
         return X, None
     n_features = _n_features(X)
-    mask = categorical_mask(spec, X, n_features)
+    mask = categorical_mask(spec, X, n_features,
+                            getattr(estimator, "_categorical_hint", None))
     estimator.is_categorical_ = mask
     names = list(_frame(X).columns) if is_dataframe(X) else None
     estimator.categories_ = [

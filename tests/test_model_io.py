@@ -613,15 +613,11 @@ def _large_arrays(obj, limit, path="est", seen=None):
     return found
 
 
-_KEEPS_VALUES = pytest.mark.xfail(
-    reason="split_method='exact' keeps every distinct value of X as thresholds "
-           "in _bin_mapper after fit")
 
 
 def _pickle_cases():
     cases = []
     for split in ("hist", "exact"):
-        values = [_KEEPS_VALUES] if split == "exact" else []
         for cls, target, marks in [
                 (GradientBoostingClassifier, "bin", []),
                 (GradientBoostingRegressor, "reg", []),
@@ -629,7 +625,7 @@ def _pickle_cases():
                 (RandomForestRegressor, "reg", []),
                 (AdaBoostClassifier, "bin", []),
                 (AdaBoostRegressor, "reg", []),
-                (XGBClassifier, "bin", values), (XGBRegressor, "reg", values)]:
+                (XGBClassifier, "bin", []), (XGBRegressor, "reg", [])]:
             cases.append(pytest.param(cls, target, split, marks=marks,
                                       id=f"{cls.__name__}-{split}"))
     return cases

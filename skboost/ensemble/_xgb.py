@@ -14,6 +14,7 @@ restriction on feature names.
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
@@ -23,7 +24,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._binning import BinMapper
-from .._dtypes import INDEX_DTYPE, MAX_BINS, as_float
+from .._data import columns_with_nan
+from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._features import ColumnSampler, parse_interaction_constraints
 from .._grower import GrowerParams, TreeGrower
 from .._kernels.predict import add_leaf_values
@@ -31,8 +33,8 @@ from .._metrics import Metric
 from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
                            make_objective, xgb_quantile)
 from .._tree import LEAF, Forest, _alive, compact_tree
-from ._base import (allow_nan_tags, check_monotonic_cst, check_sample_weight,
-                    estimator_threads, make_grower,
+from ._base import (categorical_indices, category_counts, check_monotonic_cst,
+                    check_sample_weight, engine_tags, estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
 from ._tools import ModelToolsMixin, XGBoostExportMixin
 
@@ -142,12 +144,28 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     # ------------------------------------------------------------ data
     def _with_missing(self, X):
-        """Values equal to ``missing`` become NaN (a copy; X is float64)."""
+        """Values equal to ``missing`` become NaN (a copy; X is float64, or
+        sparse: then only stored values are read, implicit zeros stay 0)."""
         if self.missing is None or np.isnan(self.missing):
+            return X
+        if sparse.issparse(X):
+            if self.missing == 0:
+                raise ValueError("missing=0 is ambiguous with sparse X, whose implicit "
+                                 "entries are zeros; pass a dense X or another value.")
+            X = X.copy()
+            X.data[X.data == self.missing] = np.nan
             return X
         X = X.copy()
         X[X == self.missing] = np.nan
         return X
+
+    def _categorical_spec(self):
+        """xgboost's rule: DataFrame categorical (and string) columns are
+        categorical features with ``enable_categorical=True`` and refused
+        otherwise."""
+        return "from_dtype" if self.enable_categorical else None
+
+    _categorical_hint = "pass enable_categorical=True (as in xgboost)"
 
     def _validate_eval_sets(self, eval_set, sample_weight_eval_set, base_margin_eval_set):
         """Eval sets as tuples ``(name, X, y, weights, base_margin, weighted)``."""
@@ -223,7 +241,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             # exact: grow every positive split, prune by gamma afterwards (as xgboost)
             min_split_gain=MIN_GAIN if exact else max(MIN_GAIN, self.gamma),
             l2=self.reg_lambda, l1=self.reg_alpha, max_delta_step=self._max_delta_step(),
-            monotonic_cst=self._monotonic, column_sampler=sampler, float32_ties=exact)
+            monotonic_cst=self._monotonic, column_sampler=sampler, float32_ties=exact,
+            categorical_features=categorical_indices(self, self._monotonic),
+            max_onehot=self.max_cat_to_onehot)
 
     def _max_delta_step(self):
         """xgboost's default: 0 (no clipping), 0.7 for count:poisson, where the
@@ -404,8 +424,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         grower, params = self._engine(X, w, seed)
         self._bin_mapper = grower.bin_mapper
         # rows with a missing value, per feature that has any
-        self._nan_masks = {int(f): np.isnan(X[:, f]) for f in
-                           np.flatnonzero(np.isnan(X).any(axis=0))}
+        self._nan_masks = {int(f): _column_is_nan(X, f) for f in
+                           np.flatnonzero(columns_with_nan(X))}
         margin = self._start_margin(X.shape[0], base_margin)
         self._forest.add_raw(X, margin)
         monitor = _Monitor(self, evals, verbose)
@@ -427,7 +447,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
                 break
         monitor.after_training()
         self._finish(first_round, n_rounds, monitor.stopper)
-        release_training_data(self._bin_mapper)
+        release_training_data(self._bin_mapper, grower)
+        if self._split_method == "exact":
+            del self._bin_mapper  # one threshold per distinct training value
         del self._nan_masks  # training data: not part of the model
         _call(callbacks, "after_training", self)
 
@@ -469,7 +491,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         weights = h.sum(axis=1)
         if not np.any(weights > 0):
             weights = np.ones_like(weights)
-        mapper = BinMapper(min(self.max_bin, MAX_BINS), random_state=seed).fit(
+        mapper = BinMapper(min(self.max_bin, MAX_BINS), random_state=seed,
+                           n_categories=category_counts(self)).fit(
             X, np.maximum(weights, 0.0))
         return TreeGrower(mapper.transform(X), mapper, 1, params)
 
@@ -579,7 +602,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         begin, end = self._round_range(iteration_range)
         T = self._trees_per_round()
         with estimator_threads(self):
-            self._forest.add_raw(as_float(X), margin, begin * T, end * T)
+            self._forest.add_raw(X, margin, begin * T, end * T)
         return margin
 
     def apply(self, X, iteration_range=None):
@@ -594,7 +617,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         begin, end = self._round_range(iteration_range)
         T = self._trees_per_round()
         with estimator_threads(self):
-            return self._forest.apply(as_float(X))[:, begin * T:end * T]
+            return self._forest.apply(X)[:, begin * T:end * T]
 
     def _contributions(self, X, base_margin):
         if base_margin is not None:
@@ -605,6 +628,29 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """Per-round metric values: ``{"validation_0": {"logloss": [...]}, ...}``."""
         check_is_fitted(self, "_forest")
         return self.evals_result_
+
+    def _xgboost_parts(self):
+        """What ``export_xgboost_json`` needs (squared error, logistic, softmax)."""
+        from .._xgboost_export import XGBoostParts
+        check_is_fitted(self, "_forest")
+        name = self._objective.name
+        if name not in ("reg:squarederror", "binary:logistic", "multi:softprob",
+                        "multi:softmax"):
+            raise ValueError(f"objective {name!r} cannot be exported to xgboost's format "
+                             "by skboost: only reg:squarederror, binary:logistic and "
+                             "multi:softprob/softmax can.")
+        if self.num_parallel_tree != 1:
+            raise ValueError("Models with num_parallel_tree > 1 cannot be exported.")
+        end = self._round_range(None)[1] * self._trees_per_round()
+        trees = self._forest.trees[:end]
+        return XGBoostParts(
+            trees=list(trees), columns=list(self._forest.columns[:end]),
+            leaf_values=[tree.value[:, 0] for tree in trees],
+            base_margin=np.asarray(self._base_margin, dtype=np.float64),
+            objective="multi:softprob" if name.startswith("multi:") else name,
+            n_features=self.n_features_in_,
+            feature_names=getattr(self, "feature_names_in_", None),
+            trees_per_round=self._trees_per_round())
 
     def _margin_parts(self):
         """Trees, their output columns and the constant base margin (for SHAP values,
@@ -624,7 +670,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         return self._trees_per_round()
 
     def __sklearn_tags__(self):
-        return allow_nan_tags(super().__sklearn_tags__())
+        return engine_tags(super().__sklearn_tags__())
 
 
 def _call(callbacks, method, *args):
@@ -892,7 +938,7 @@ def _missing_split_thresholds(grown, X):
     nodes = np.flatnonzero((tree.left != LEAF) & np.isinf(tree.threshold))
     for node in nodes:
         rows = grown.sample_indices[grown.node_starts[node]:grown.node_ends[node]]
-        present = X[rows, tree.feature[node]]
+        present = _column(X, tree.feature[node], rows)
         present = present[~np.isnan(present)]
         if present.size == 0:
             continue
@@ -911,3 +957,15 @@ def _drop_zero_weight(X, y, w, base_margin):
         return X, y, w, base_margin
     return (X[keep], y[keep], w[keep],
             None if base_margin is None else base_margin[keep])
+
+
+def _column(X, f, rows=None):
+    """Values of feature ``f`` (at ``rows``) of a dense or sparse ``X``."""
+    if sparse.issparse(X):
+        column = X[:, [f]] if rows is None else X[rows][:, [f]]
+        return np.asarray(column.toarray()).ravel()
+    return X[:, f] if rows is None else X[rows, f]
+
+
+def _column_is_nan(X, f):
+    return np.isnan(_column(X, f))
