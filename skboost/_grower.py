@@ -223,6 +223,7 @@ class TreeGrower:
         n_samples, self.n_features = X_binned.shape
         self.sample_indices = np.empty(n_samples, dtype=INDEX_DTYPE)
         self._buffer = np.empty(n_samples, dtype=INDEX_DTYPE)
+        self._flags = np.empty(n_samples, dtype=np.uint8)
         mono = params.monotonic_cst
         self.monotonic_cst = (np.zeros(self.n_features, dtype=np.int8) if mono is None
                               else np.ascontiguousarray(mono, dtype=np.int8))
@@ -419,8 +420,8 @@ class TreeGrower:
         m = parents.size
         starts = t.start[parents]
         n_left = np.empty(m, dtype=np.int64)
-        partition_nodes(self.X_binned, self.sample_indices, self._buffer, starts,
-                        t.end[parents], t.feature[parents], t.bin[parents],
+        partition_nodes(self.X_binned, self.sample_indices, self._buffer, self._flags,
+                        starts, t.end[parents], t.feature[parents], t.bin[parents],
                         t.missing_left[parents], self.missing_bin, t.categorical[parents],
                         np.ascontiguousarray(t.bitset[parents]), n_left)
         children = t.add(2 * m)

@@ -19,21 +19,48 @@ def goes_left(bin_value, threshold_bin, missing_left, missing_bin, categorical, 
     return bin_value <= threshold_bin
 
 
+@serial
+def _left_flags(column, sample_indices, start, stop, threshold_bin, missing_left,
+                missing_bin, categorical, bitset, flags):
+    """``flags[pos] = 1`` where the row at ``pos`` goes left; returns their count.
+
+    The node's split is read once, outside the row loop (a per-row call with
+    array arguments would cost reference counting on every row)."""
+    count = 0
+    if categorical == 1:
+        for pos in range(start, stop):
+            left = goes_left(column[sample_indices[pos]], threshold_bin, missing_left,
+                             missing_bin, categorical, bitset)
+            flags[pos] = left
+            count += left
+        return count
+    missing_goes_left = missing_left == 1
+    for pos in range(start, stop):
+        b = column[sample_indices[pos]]
+        left = missing_goes_left if b == missing_bin else b <= threshold_bin
+        flags[pos] = left
+        count += left
+    return count
+
+
 @parallel
-def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
+def partition_nodes(X_binned, sample_indices, buffer, flags, starts, ends, features,
                     threshold_bins, missing_lefts, missing_bin, categorical, bitsets, n_left):
     """Split each node's range of ``sample_indices`` into [left | right].
 
     Rows keep their relative order on each side (stable), so children read
     ``X_binned`` in increasing row order.  Every node's range is cut into
-    fixed-size chunks: chunk counts, prefix sums, scatter, copy back; all
-    parallel over chunks and independent of the number of threads.
+    fixed-size chunks: each chunk marks its left rows (one pass over the
+    bins), then prefix sums place every chunk, and the rows are scattered
+    and copied back by the marks; all parallel over chunks and independent
+    of the number of threads.
 
     Parameters
     ----------
     X_binned : ndarray of shape (n_samples, n_features), uint8, F order
     sample_indices : ndarray of shape (n_samples,), int32, modified in place
     buffer : ndarray of shape (n_samples,), int32, scratch
+    flags : ndarray of shape (n_samples,), uint8, scratch
     starts, ends : ndarray of shape (n_nodes,), int64
     features, threshold_bins : ndarray of shape (n_nodes,), int32
     missing_lefts : ndarray of shape (n_nodes,), uint8
@@ -50,13 +77,9 @@ def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
     chunk_left = np.zeros(n_chunks, dtype=np.int64)
     for c in prange(n_chunks):
         j = chunk_node[c]
-        column = X_binned[:, features[j]]
-        count = 0
-        for pos in range(chunk_start[c], chunk_end[c]):
-            if goes_left(column[sample_indices[pos]], threshold_bins[j],
-                         missing_lefts[j], missing_bin, categorical[j], bitsets[j]):
-                count += 1
-        chunk_left[c] = count
+        chunk_left[c] = _left_flags(X_binned[:, features[j]], sample_indices, chunk_start[c],
+                                    chunk_end[c], threshold_bins[j], missing_lefts[j],
+                                    missing_bin, categorical[j], bitsets[j], flags)
     # offsets of each chunk's left rows and right rows inside its node
     left_offset = np.empty(n_chunks, dtype=np.int64)
     right_offset = np.empty(n_chunks, dtype=np.int64)
@@ -73,19 +96,14 @@ def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
         running_left[j] += chunk_left[c]
         running_right[j] += chunk_end[c] - chunk_start[c] - chunk_left[c]
     for c in prange(n_chunks):
-        j = chunk_node[c]
-        column = X_binned[:, features[j]]
         li = left_offset[c]
         ri = right_offset[c]
         for pos in range(chunk_start[c], chunk_end[c]):
-            row = sample_indices[pos]
-            if goes_left(column[row], threshold_bins[j], missing_lefts[j], missing_bin,
-                         categorical[j], bitsets[j]):
-                buffer[li] = row
-                li += 1
-            else:
-                buffer[ri] = row
-                ri += 1
+            # branch-free: the side of a row is not predictable
+            left = np.int64(flags[pos])
+            buffer[li if left else ri] = sample_indices[pos]
+            li += left
+            ri += 1 - left
     for c in prange(n_chunks):
         for pos in range(chunk_start[c], chunk_end[c]):
             sample_indices[pos] = buffer[pos]
