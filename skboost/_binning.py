@@ -286,10 +286,23 @@ class BinMapper:
 
     def bin_upper_edge(self, feature, bin_index):
         """Raw threshold equivalent to ``bin <= bin_index`` for ``feature``."""
-        thresholds = self.thresholds_[feature]
-        if bin_index >= thresholds.size:
-            return np.inf
-        return float(thresholds[bin_index])
+        return float(self.bin_upper_edges(np.array([feature]), np.array([bin_index]))[0])
+
+    def bin_upper_edges(self, features, bin_indices):
+        """:meth:`bin_upper_edge` of many (feature, bin) pairs at once.
+
+        Returns
+        -------
+        ndarray of shape (n_pairs,), float64
+            ``inf`` where the bin is the feature's last (no threshold above it).
+        """
+        features = np.asarray(features, dtype=np.int64)
+        bin_indices = np.asarray(bin_indices, dtype=np.int64)
+        start = self._offsets[features]
+        inside = bin_indices < self._offsets[features + 1] - start
+        at = np.where(inside, start + bin_indices, 0)
+        flat = self._flat if self._flat.size else np.zeros(1)
+        return np.where(inside, flat[np.minimum(at, flat.size - 1)], np.inf)
 
 
 def _as_input(X):

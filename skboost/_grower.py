@@ -542,10 +542,12 @@ class TreeGrower:
         threshold_bin = np.where(is_leaf, 0, t.bin[:n]).astype(INDEX_DTYPE)
         threshold = np.full(n, np.inf)
         categorical = np.where(is_leaf, 0, t.categorical[:n]).astype(np.uint8)
-        for node in np.nonzero(~is_leaf & (categorical == 0))[0]:
-            threshold[node] = (t.threshold[node] if not np.isnan(t.threshold[node]) else
-                               self.bin_mapper.bin_upper_edge(feature[node],
-                                                              threshold_bin[node]))
+        numeric = np.flatnonzero(~is_leaf & (categorical == 0))
+        recorded = t.threshold[numeric]
+        threshold[numeric] = np.where(
+            np.isnan(recorded),
+            self.bin_mapper.bin_upper_edges(feature[numeric], threshold_bin[numeric]),
+            recorded)
         threshold[categorical == 1] = np.nan
         sums = t.sums[:n]
         tree = Tree(

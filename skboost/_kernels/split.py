@@ -259,6 +259,9 @@ def select_best_splits(hist, slots, node_sums, gains, bins, missing_lefts, missi
 
 
 # ------------------------------------------------------- sorted-row scans
+# Nodes of at most this many rows are sorted by insertion (see _sort_by_bin).
+SMALL_SORT_ROWS = 24
+
 @inline
 def _consider(acc, miss, j, f, r_prev, r_next, parent_obj, node_sums, K, cst, params,
               lower, upper, fast, left, right, out_gain, out_bin, out_next_bin,
@@ -450,8 +453,23 @@ def _scan_block_feature(f, order, order_rank, order_offsets, nan_rows, nan_offse
 
 @serial
 def _sort_by_bin(bins, m, order, counts, missing_bin):
-    """Order of ``bins[:m]`` by bin: a counting sort when bins are few
-    (histogram engine), else a sort (ranks of the exact engine)."""
+    """Order of ``bins[:m]`` by bin (stable): an insertion sort for a few rows,
+    a counting sort when bins are few (histogram engine), else a sort (ranks
+    of the exact engine)."""
+    if m <= SMALL_SORT_ROWS:
+        # deep trees have many tiny nodes: zeroing a count per bin would
+        # cost more than sorting their few rows
+        for i in range(m):
+            order[i] = i
+        for i in range(1, m):
+            current = order[i]
+            b = bins[current]
+            k = i - 1
+            while k >= 0 and bins[order[k]] > b:
+                order[k + 1] = order[k]
+                k -= 1
+            order[k + 1] = current
+        return
     if missing_bin < 4096:
         for b in range(missing_bin + 1):
             counts[b] = 0
@@ -532,6 +550,7 @@ def _scan_sorted_node(j, X_binned, sample_indices, starts, ends, g, h, node_sums
     left_row = out_left_sums[j:j + 1]
     lo = lower[j]
     hi = upper[j]
+    parent_obj = node_objective_once(node_sums[j], K, params, lo, hi)
     for f in range(n_features):
         out_gain[j, f] = -np.inf
         out_bin[j, f] = 0
@@ -557,7 +576,6 @@ def _scan_sorted_node(j, X_binned, sample_indices, starts, ends, g, h, node_sums
             miss[0, K + 1] += 1.0
         out_missing_count[j, f] = miss[0, K + 1]
         cst = monotonic_cst[f]
-        parent_obj = node_objective_once(node_sums[j], K, params, lo, hi)
         simple = is_fast(params, cst, lo, hi)
         previous = -1
         for i in range(n_present):
