@@ -9,7 +9,9 @@ engine (``_histogram.HistogramSplitter``) or the exact engine on presorted
 column blocks (``_presort.ExactSplitter``); partitioning, constraints, leaf
 values and the resulting node arrays are shared.
 """
+import copy
 import heapq
+import inspect
 
 import numpy as np
 
@@ -234,6 +236,16 @@ class TreeGrower:
             splitter = HistogramSplitter()
         self.splitter = splitter
         splitter.attach(self)
+
+    def spawn(self):
+        """A grower on the same binned data with its own buffers, parameters and
+        splitter: it can grow another tree at the same time on another thread."""
+        splitter = copy.copy(self.splitter)  # attach() gives it its own buffers
+        for name, value in list(vars(splitter).items()):
+            if inspect.ismethod(value):  # bound to the original splitter
+                delattr(splitter, name)
+        return TreeGrower(self.X_binned, self.bin_mapper, self.K, copy.copy(self.params),
+                          splitter=splitter)
 
     def set_min_hessian(self, min_hessian):
         """Change the minimum child hessian (e.g. per bootstrap sample)."""

@@ -1,7 +1,9 @@
 """What every estimator family shares: input validation and thread handling."""
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
+import numba
 import numpy as np
 from scipy import sparse
 from sklearn.utils import get_tags
@@ -11,7 +13,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .._absolute import AbsoluteErrorSplitter
 from .._binning import BinMapper
 from .._categories import encode_fit, encode_predict
-from .._config import resolve_n_threads, threads, threads_for_work
+from .._config import resolve_n_threads, threading_layer, threads, threads_for_work
 from .._data import align_columns, canonical_sparse, check_numeric_columns
 from .._dtypes import X_DTYPE
 from .._grower import TreeGrower
@@ -245,6 +247,46 @@ def _category_counts_in(X, categorical_features):
         present = column[~np.isnan(column)]
         counts[f] = int(present.max()) + 1 if present.size else 1
     return counts
+
+
+def grow_in_parallel(grower, grow, seeds):
+    """``[grow(g, seed) for seed in seeds]``, the trees spread over threads.
+
+    Independent trees (forests) are grown at once, one per thread of the
+    estimator's thread count, each thread with its own grower (from
+    :meth:`TreeGrower.spawn`) and single-threaded kernels: deep trees are
+    made of many small kernel calls, which parallelise better across trees
+    than inside a call.  A tree depends only on its seed, so the result does
+    not depend on the number of threads.  Under numba's ``workqueue`` layer
+    (not thread-safe) the trees are grown one after the other.
+
+    Parameters
+    ----------
+    grower : TreeGrower
+    grow : callable ``(grower, seed) -> Tree``
+    seeds : list of int
+
+    Returns
+    -------
+    list of Tree, in the order of ``seeds``
+    """
+    n_workers = min(numba.get_num_threads(), len(seeds))
+    if n_workers <= 1 or threading_layer() not in ("tbb", "omp"):
+        return [grow(grower, seed) for seed in seeds]
+    growers = [grower] + [grower.spawn() for _ in range(n_workers - 1)]
+    trees = [None] * len(seeds)
+
+    def work(worker):
+        with threads(1):
+            for index in range(worker, len(seeds), n_workers):
+                trees[index] = grow(growers[worker], seeds[index])
+
+    with ThreadPoolExecutor(n_workers) as pool:
+        for done in pool.map(work, range(n_workers)):
+            pass  # re-raises a worker's exception here
+    for spawned in growers[1:]:
+        release_training_data(None, spawned)
+    return trees
 
 
 def release_training_data(mapper, grower=None):

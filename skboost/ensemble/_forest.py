@@ -24,8 +24,9 @@ from .._kernels.criterion import ENTROPY, NEWTON, POISSON
 from .._losses import weighted_percentile
 from .._tree import LEAF, Forest
 from ._tools import ModelToolsMixin
-from ._base import (EngineTree, categorical_indices, check_monotonic_cst, engine_tags, estimator_threads,
-                    make_grower, release_training_data, resolve_count, resolve_max_features,
+from ._base import (EngineTree, categorical_indices, check_monotonic_cst, engine_tags,
+                    estimator_threads, grow_in_parallel, make_grower,
+                    release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
 MAX_INT = np.iinfo(np.int32).max
@@ -171,23 +172,33 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
                              self.max_bins, int(seeds[0]),
                              absolute_error=self.criterion == "absolute_error")
         self._bin_mapper = grower.bin_mapper
-        for index, seed in enumerate(seeds):
-            counts = self._bootstrap_counts(seed, n_samples, n_bootstrap)
-            weight = sample_weight * counts * self._tree_class_weight(y, counts)
-            grower.set_min_hessian(self.min_weight_fraction_leaf * weight.sum())
-            g = np.ascontiguousarray(-weight[:, np.newaxis] * targets)
-            rows = np.flatnonzero(weight > 0).astype(INDEX_DTYPE)
-            grown = grower.grow(g, weight, rows, np.random.RandomState(seed))
-            if self.ccp_alpha > 0:
-                grown.prune(self._node_risk(grown, y, weight), self.ccp_alpha)
-            self._set_leaf_values(grown, y, weight)
-            self._forest.append(grown.tree, 0)
+
+        def grow(grower, seed):
+            return self._grow_tree(grower, seed, y, targets, sample_weight, n_samples,
+                                   n_bootstrap)
+
+        trees = grow_in_parallel(grower, grow, [int(seed) for seed in seeds])
+        for tree, seed in zip(trees, seeds):
+            self._forest.append(tree, 0)
             self._seeds.append(int(seed))
             if self.verbose > 1:
                 print(f"building tree {len(self._forest)} of {self.n_estimators}")
         release_training_data(self._bin_mapper, grower)
         if self.split_method == "exact":
             del self._bin_mapper  # one threshold per distinct training value
+
+    def _grow_tree(self, grower, seed, y, targets, sample_weight, n_samples, n_bootstrap):
+        """One tree of the forest, everything drawn from ``seed``."""
+        counts = self._bootstrap_counts(seed, n_samples, n_bootstrap)
+        weight = sample_weight * counts * self._tree_class_weight(y, counts)
+        grower.set_min_hessian(self.min_weight_fraction_leaf * weight.sum())
+        g = np.ascontiguousarray(-weight[:, np.newaxis] * targets)
+        rows = np.flatnonzero(weight > 0).astype(INDEX_DTYPE)
+        grown = grower.grow(g, weight, rows, np.random.RandomState(seed))
+        if self.ccp_alpha > 0:
+            grown.prune(self._node_risk(grown, y, weight), self.ccp_alpha)
+        self._set_leaf_values(grown, y, weight)
+        return grown.tree
 
     def _tree_class_weight(self, y, counts):
         return 1.0
