@@ -72,6 +72,46 @@ def n_features_of(est, trees=None):
     return max(used) + 1 if used else 0
 
 
+def category_codes_left(tree, node):
+    """Category codes that the categorical split of ``node`` sends left.
+
+    Parameters
+    ----------
+    tree : skboost._tree.Tree
+    node : int
+        A node with ``tree.categorical[node] == 1``.
+
+    Returns
+    -------
+    ndarray of int64
+        The set bits of the node's ``cat_bitset`` row (bit ``c`` of word
+        ``c // 32``), ascending.
+    """
+    words = np.ascontiguousarray(tree.cat_bitset[node], dtype="<u4")
+    return np.flatnonzero(np.unpackbits(words.view(np.uint8), bitorder="little"))
+
+
+def category_values(est, feature, codes):
+    """Category values of ``codes`` of ``feature``, from ``est.categories_``.
+
+    Falls back to the codes themselves (as ints) when the estimator records
+    no categories for the feature (a hand-built model) or a code has none.
+
+    Returns
+    -------
+    list
+    """
+    categories = getattr(est, "categories_", None)
+    known = categories[feature] if categories is not None and \
+        feature < len(categories) and categories[feature] is not None else []
+    return [known[c] if c < len(known) else int(c) for c in codes]
+
+
+def is_categorical_split(tree):
+    """Boolean mask of the nodes of ``tree`` that split on a category subset."""
+    return (tree.left != LEAF) & (np.asarray(tree.categorical) == 1)
+
+
 def feature_names(est, trees=None):
     """Feature names: ``feature_names_in_`` when fitted on named columns, else ``f{i}``.
 
@@ -178,10 +218,21 @@ def _node_ids(t, nodes):
     return np.array([f"{t}-{n}" if n != LEAF else np.nan for n in nodes], dtype=object)
 
 
-def _tree_table(tree, t, column, names, n_values):
+def _categories_column(est, tree):
+    """The ``Category`` column: the category values sent left on categorical
+    splits, NaN elsewhere."""
+    column = np.full(tree.node_count, np.nan, dtype=object)
+    for node in np.flatnonzero(is_categorical_split(tree)):
+        column[node] = category_values(est, int(tree.feature[node]),
+                                       category_codes_left(tree, node))
+    return column
+
+
+def _tree_table(est, tree, t, column, names, n_values):
     """Columns of :func:`trees_to_dataframe` for tree number ``t``."""
     n = tree.node_count
     leaf = tree.left == LEAF
+    categorical = is_categorical_split(tree)
     split_feature = np.where(leaf, 0, tree.feature)
     missing = np.where(tree.missing_left.astype(bool), tree.left, tree.right)
     leaf_gain = tree.value[:, 0] if tree.value.shape[1] == 1 else np.full(n, np.nan)
@@ -191,13 +242,14 @@ def _tree_table(tree, t, column, names, n_values):
         "ID": _node_ids(t, np.arange(n)),
         "Feature": np.array([("Leaf" if is_leaf else names[f])
                              for is_leaf, f in zip(leaf, split_feature)], dtype=object),
-        "Split": np.where(leaf, np.nan, tree.threshold),
+        "Split": np.where(leaf | categorical, np.nan, tree.threshold),
         "Yes": _node_ids(t, tree.left),
         "No": _node_ids(t, np.where(leaf, LEAF, tree.right)),
         "Missing": _node_ids(t, np.where(leaf, LEAF, missing)),
         "Gain": np.where(leaf, leaf_gain, tree.gain),
         "Cover": np.asarray(tree.cover, dtype=np.float64),
-        "Category": np.full(n, np.nan),
+        "Category": (_categories_column(est, tree) if categorical.any()
+                     else np.full(n, np.nan)),
         "n_samples": np.asarray(tree.n_samples, dtype=np.int64),
         "output": np.full(n, column, dtype=np.int64),
     }
@@ -220,18 +272,22 @@ def trees_to_dataframe(est):
     Feature    split feature's name (``feature_names_in_`` or ``f<i>``);
                ``"Leaf"`` on leaves
     Split      threshold: rows with ``x <= Split`` go to ``Yes`` (xgboost
-               sends ``x < Split`` there); NaN on leaves
-    Yes, No    IDs of the left (``x <= Split``) and right children; NaN on
-               leaves
-    Missing    ID of the child that rows with a missing value go to
+               sends ``x < Split`` there); NaN on leaves and on categorical
+               splits
+    Yes, No    IDs of the left (``x <= Split``, or a category listed in
+               ``Category``) and right children; NaN on leaves
+    Missing    ID of the child that rows with a missing value go to (on a
+               categorical split, also categories not seen at fit)
     Gain       split gain on internal nodes; on leaves, as in xgboost, the
                leaf value when a tree has one value per node (every boosting
                family, single-output regression), NaN otherwise (use the
                ``value_k`` columns)
     Cover      hessian sum of the node (the sample weight for impurity
                criteria)
-    Category   NaN: skboost splits are numeric thresholds (the column keeps
-               xgboost's layout)
+    Category   on a categorical split, the list of categories sent to
+               ``Yes`` (the values of ``est.categories_[feature]``, as
+               xgboost lists a split's categories; the other categories go
+               to ``No``); NaN on leaves and numeric splits
     n_samples  training rows in the node
     output     first raw output column the tree adds to (the class of a
                multiclass boosting tree; 0 for the others)
@@ -259,7 +315,7 @@ def trees_to_dataframe(est):
     trees, columns = fitted_trees(est)
     names = feature_names(est, trees)
     n_values = max((tree.value.shape[1] for tree in trees), default=1)
-    tables = [_tree_table(tree, t, column, names, n_values)
+    tables = [_tree_table(est, tree, t, column, names, n_values)
               for t, (tree, column) in enumerate(zip(trees, columns))]
     if not tables:
         return pd.DataFrame({name: [] for name in _COLUMNS + ["value_0"]})

@@ -21,6 +21,20 @@ How the two tree formats meet:
   response space); what float32 rounding changes in its margin is added to
   the leaves of the first tree of each output, so margins stay exact to
   float32 precision.
+* Categorical splits become xgboost's (``split_type`` 1, with
+  ``categories``, ``categories_nodes``, ``categories_segments`` and
+  ``categories_sizes``) and the feature's type is ``"c"``.  xgboost sends
+  the categories listed in a node right and every other value (also
+  negative or too large ones) left, NaN to the default side; skboost sends
+  its node's subset left and NaN, unseen categories and codes outside
+  ``0 .. n_categories - 1`` to the learned missing side.  So the exported
+  node puts skboost's missing-side child on xgboost's left (default_left
+  is 1) and lists the categories of the other child.  xgboost reads
+  category *codes*: give it ``code = est.categories_[j].index(value)``
+  (NaN or any code outside ``0 .. n_categories - 1`` for a missing or
+  unseen value), for example the codes of a pandas column recast with
+  ``cat.set_categories(est.categories_[j])``.  The file holds no category
+  values (xgboost 3.1's recoding table ``cats`` is not written).
 
 A family plugs in by defining ``est._xgboost_parts()`` returning
 :class:`XGBoostParts` (a few lines: its trees, their output columns, the
@@ -33,6 +47,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._inspect import category_codes_left, is_categorical_split
 from ._tree import LEAF
 
 ROOT_PARENT = 2147483647  # what xgboost writes as the root's parent
@@ -42,7 +57,7 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 XGBoostParts = namedtuple(
     "XGBoostParts",
     ["trees", "columns", "leaf_values", "base_margin", "objective", "n_features",
-     "feature_names", "trees_per_round"])
+     "feature_names", "trees_per_round", "n_categories"], defaults=(None,))
 XGBoostParts.__doc__ = """Everything an xgboost model file needs from a boosted model.
 
 Fields
@@ -59,6 +74,12 @@ n_features : int
 feature_names : sequence of str or None
 trees_per_round : int
     Trees of one boosting round (``iteration_indptr`` of the file).
+n_categories : sequence of int or None, default=None
+    Categories of each feature (0 for numeric ones), read from the
+    estimator's ``categories_`` when None.  Needed by categorical splits
+    only: the codes ``0 .. n_categories - 1`` not sent left are listed for
+    xgboost's right child.  Without it, a categorical split lists codes up
+    to 255 (skboost's predict kernels accept codes 0..255).
 """
 
 OBJECTIVES = {
@@ -84,9 +105,13 @@ def export_xgboost_json(est, path):
 
 
 def xgboost_parts(est):
-    """:class:`XGBoostParts` of a fitted estimator."""
+    """:class:`XGBoostParts` of a fitted estimator (``n_categories`` filled from
+    the estimator's ``categories_`` when the family leaves it None)."""
     if hasattr(est, "_xgboost_parts"):
-        return est._xgboost_parts()
+        parts = est._xgboost_parts()
+        if parts.n_categories is None:
+            parts = parts._replace(n_categories=category_counts(est))
+        return parts
     from .ensemble._gbdt import BaseGradientBoosting
     if isinstance(est, BaseGradientBoosting):
         return gradient_boosting_parts(est)
@@ -123,7 +148,17 @@ def gradient_boosting_parts(est):
         trees=list(forest.trees), columns=list(forest.columns),
         leaf_values=[tree.value[:, 0] for tree in forest.trees], base_margin=base_margin,
         objective=objective, n_features=est.n_features_in_,
-        feature_names=getattr(est, "feature_names_in_", None), trees_per_round=n_outputs)
+        feature_names=getattr(est, "feature_names_in_", None), trees_per_round=n_outputs,
+        n_categories=category_counts(est))
+
+
+def category_counts(est):
+    """Categories of each feature of ``est`` (0: numeric), or None when the
+    estimator records no ``categories_``."""
+    categories = getattr(est, "categories_", None)
+    if categories is None:
+        return None
+    return [0 if c is None else len(c) for c in categories]
 
 
 # ---------------------------------------------------------------- document
@@ -143,7 +178,8 @@ def xgboost_document(parts):
                                                        parts.leaf_values)):
         values = np.asarray(values, dtype=np.float64) + shift[column]
         shift[column] = 0.0  # only the first tree of each output carries it
-        trees.append(tree_document(tree, values, index, parts.n_features))
+        trees.append(tree_document(tree, values, index, parts.n_features,
+                                   parts.n_categories))
     if np.any(shift != 0.0):
         raise ValueError("every output needs at least one tree to be exported.")
     return {"learner": _learner(parts, objective, n_outputs, base_score, trees),
@@ -184,7 +220,7 @@ def _learner(parts, objective, n_outputs, base_score, trees):
              "trees": trees}
     return {"attributes": {},
             "feature_names": [] if names is None else [str(n) for n in names],
-            "feature_types": [] if names is None else ["float"] * len(names),
+            "feature_types": _feature_types(parts),
             "gradient_booster": {"model": model, "name": "gbtree"},
             "learner_model_param": {"base_score": format(base_score, ".9g"),
                                     "boost_from_average": "1",
@@ -192,6 +228,26 @@ def _learner(parts, objective, n_outputs, base_score, trees):
                                     "num_feature": str(parts.n_features),
                                     "num_target": "1"},
             "objective": objective_doc}
+
+
+def _categorical_features(parts):
+    """Features with a categorical split in any tree, as a set of ints."""
+    used = set()
+    for tree in parts.trees:
+        used.update(int(f) for f in tree.feature[is_categorical_split(tree)])
+    return used
+
+
+def _feature_types(parts):
+    """``"c"`` for categorical features, ``"float"`` for the others; an empty
+    list (xgboost's "not given") for a model without names or categories."""
+    counts = parts.n_categories
+    categorical = _categorical_features(parts)
+    if counts is not None:
+        categorical.update(j for j, n in enumerate(counts) if n > 0)
+    if parts.feature_names is None and not categorical:
+        return []
+    return ["c" if j in categorical else "float" for j in range(parts.n_features)]
 
 
 def split_conditions(threshold):
@@ -206,31 +262,81 @@ def split_conditions(threshold):
     return np.where(np.isposinf(condition), FLOAT32_MAX, condition)
 
 
-def tree_document(tree, values, tree_id, n_features):
+def _categorical_nodes(tree, n_categories):
+    """xgboost's view of the categorical splits of ``tree``.
+
+    Returns
+    -------
+    swap : ndarray of shape (n_nodes,), bool
+        Nodes whose children trade places (skboost's right child, the
+        missing side, becomes xgboost's left).
+    lists : dict
+        ``categories``, ``categories_nodes``, ``categories_segments`` and
+        ``categories_sizes`` of the file: per node, the codes going to
+        xgboost's right child.
+    """
+    swap = np.zeros(tree.node_count, dtype=bool)
+    lists = {"categories": [], "categories_nodes": [], "categories_segments": [],
+             "categories_sizes": []}
+    for node in np.flatnonzero(is_categorical_split(tree)):
+        f = int(tree.feature[node])
+        n_codes = int(n_categories[f]) if n_categories is not None and \
+            n_categories[f] > 0 else 32 * tree.cat_bitset.shape[1]
+        left = category_codes_left(tree, node)
+        if tree.missing_left[node]:  # xgboost's left: skboost's left
+            right_codes = np.setdiff1d(np.arange(n_codes), left)
+        else:                        # xgboost's left: skboost's right
+            right_codes = left
+            swap[node] = True
+        lists["categories_nodes"].append(int(node))
+        lists["categories_segments"].append(len(lists["categories"]))
+        lists["categories_sizes"].append(int(right_codes.size))
+        lists["categories"].extend(int(c) for c in right_codes)
+    return swap, lists
+
+
+def tree_document(tree, values, tree_id, n_features, n_categories=None):
     """One tree in xgboost's JSON layout (node ids are skboost's: parents
-    come before children, as xgboost writes them too)."""
+    come before children, as xgboost writes them too).
+
+    Parameters
+    ----------
+    tree : skboost._tree.Tree
+    values : ndarray of shape (n_nodes,)
+        Node values (only leaves are used).
+    tree_id : int
+    n_features : int
+    n_categories : sequence of int or None
+        Categories per feature, for categorical splits (see
+        :class:`XGBoostParts`).
+    """
     n = tree.node_count
     leaf = tree.left == LEAF
     internal = ~leaf
+    swap, categories = _categorical_nodes(tree, n_categories)
+    left = np.where(swap, tree.right, tree.left)
+    right = np.where(swap, tree.left, tree.right)
     parents = np.full(n, ROOT_PARENT, dtype=np.int64)
-    parents[tree.left[internal]] = np.flatnonzero(internal)
-    parents[tree.right[internal]] = np.flatnonzero(internal)
+    parents[left[internal]] = np.flatnonzero(internal)
+    parents[right[internal]] = np.flatnonzero(internal)
     leaf_value = _float32_list(values)
-    conditions = split_conditions(np.where(internal, tree.threshold, 0.0))
+    categorical = is_categorical_split(tree)
+    numeric = internal & ~categorical
+    conditions = split_conditions(np.where(numeric, tree.threshold, 0.0))
     return {
         "base_weights": leaf_value,
-        "categories": [], "categories_nodes": [], "categories_segments": [],
-        "categories_sizes": [],
-        "default_left": np.where(internal, tree.missing_left, 0).astype(int).tolist(),
+        **categories,
+        "default_left": np.where(categorical, 1, np.where(internal, tree.missing_left, 0))
+        .astype(int).tolist(),
         "id": int(tree_id),
-        "left_children": tree.left.astype(int).tolist(),
+        "left_children": left.astype(int).tolist(),
         "loss_changes": _float32_list(np.where(internal, tree.gain, 0.0)),
         "parents": parents.tolist(),
-        "right_children": tree.right.astype(int).tolist(),
+        "right_children": right.astype(int).tolist(),
         "split_conditions": [v if is_leaf else c for v, c, is_leaf in
                              zip(leaf_value, conditions.tolist(), leaf.tolist())],
         "split_indices": np.where(internal, tree.feature, 0).astype(int).tolist(),
-        "split_type": [0] * n,
+        "split_type": categorical.astype(int).tolist(),
         "sum_hessian": _float32_list(tree.cover),
         "tree_param": {"num_deleted": "0", "num_feature": str(n_features),
                        "num_nodes": str(n), "size_leaf_vector": "1"},

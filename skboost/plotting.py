@@ -141,13 +141,44 @@ def _fmt(value, precision):
     return "0" if text == "-0" else text
 
 
-def _node_label(tree, node, names, precision, show_stats, cut):
+def category_set_text(values, max_categories=4):
+    """``"{a, b, c}"``, cut to ``max_categories`` values plus ``"... (+n)"``.
+
+    Parameters
+    ----------
+    values : list
+        Category values (any type; shown with ``str``).
+    max_categories : int or None
+        Most values written; all when None.
+
+    Returns
+    -------
+    str
+    """
+    shown = [str(v) for v in values]
+    if max_categories is not None and len(shown) > max_categories:
+        rest = len(shown) - max_categories
+        shown = shown[:max_categories] + [f"... (+{rest})"]
+    return "{" + ", ".join(shown) + "}"
+
+
+def _split_text(est, tree, node, names, precision, max_categories):
+    """``"<feature> <= <threshold>"`` or ``"<feature> in {<categories>}"``."""
+    name = names[tree.feature[node]]
+    if tree.categorical[node]:
+        codes = _inspect.category_codes_left(tree, node)
+        values = _inspect.category_values(est, int(tree.feature[node]), codes)
+        return f"{name} in {category_set_text(values, max_categories)}"
+    return f"{name} <= {_fmt(tree.threshold[node], precision)}"
+
+
+def _node_label(est, tree, node, names, precision, show_stats, cut, max_categories=4):
     """Text of one node box."""
     if tree.left[node] == LEAF:
         values = [_fmt(v, precision) for v in tree.value[node]]
         text = "leaf " + (values[0] if len(values) == 1 else "[" + ", ".join(values) + "]")
         return text + (f"\ncover {_fmt(tree.cover[node], precision)}" if show_stats else "")
-    text = f"{names[tree.feature[node]]} <= {_fmt(tree.threshold[node], precision)}"
+    text = _split_text(est, tree, node, names, precision, max_categories)
     if show_stats:
         text += (f"\ngain {_fmt(tree.gain[node], precision)}, "
                  f"cover {_fmt(tree.cover[node], precision)}")
@@ -179,12 +210,16 @@ def _auto_fontsize(ax, n_slots, labels):
 
 
 def plot_tree(est, tree_index=0, ax=None, feature_names=None, precision=3, max_depth=None,
-              fontsize=None, show_stats=False, figsize=None):
+              fontsize=None, show_stats=False, figsize=None, max_categories=4):
     """Draw one tree with matplotlib: split boxes above their children.
 
-    Split boxes read ``"<feature> <= <threshold>"``; the edge to the left
-    child is labelled ``yes``, the right one ``no``, and the side that rows
-    with a missing value take adds ``missing``.  Leaves show their value(s).
+    Split boxes read ``"<feature> <= <threshold>"``, or for a categorical
+    split ``"<feature> in {<categories>}"`` (the categories sent left, as
+    values of ``est.categories_``, e.g. ``"island in {Biscoe, Dream}"``);
+    the edge to the left child is labelled ``yes``, the right one ``no``,
+    and the side that rows with a missing value (and, on a categorical
+    split, a category not seen at fit) take adds ``missing``.  Leaves show
+    their value(s).
 
     Parameters
     ----------
@@ -209,6 +244,9 @@ def plot_tree(est, tree_index=0, ax=None, feature_names=None, precision=3, max_d
         Add gain and cover to the boxes.
     figsize : tuple of float, default=None
         Size of the new figure (when ``ax`` is None).
+    max_categories : int or None, default=4
+        Categories written in a categorical split's box; longer lists end
+        with ``"... (+n)"`` (n more categories).  None writes them all.
 
     Returns
     -------
@@ -223,7 +261,8 @@ def plot_tree(est, tree_index=0, ax=None, feature_names=None, precision=3, max_d
     names = (list(feature_names) if feature_names is not None
              else _inspect.feature_names(est, trees))
     x, depth, cut, n_slots = _layout(tree, max_depth)
-    labels = {node: _node_label(tree, node, names, precision, show_stats, cut) for node in x}
+    labels = {node: _node_label(est, tree, node, names, precision, show_stats, cut,
+                                max_categories) for node in x}
     levels = max(depth[node] for node in x)
     if ax is None:
         width = min(max(6.0, n_slots * _slot_inches(labels.values())), 80.0)

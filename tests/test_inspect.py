@@ -14,7 +14,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.tree import DecisionTreeClassifier
 
 import skboost
-from skboost._inspect import fitted_trees
+from skboost._inspect import category_codes_left, fitted_trees
+from skboost._kernels.categorical import BITSET_WORDS
 from skboost._tree import LEAF, Forest, Tree
 from skboost.inspection import feature_importances, trees_to_dataframe
 
@@ -22,30 +23,59 @@ TYPES = ("gain", "total_gain", "weight", "split", "cover", "total_cover")
 
 
 # ------------------------------------------------------------------ helpers
-def make_tree(left, right, feature, gain, cover, value, threshold=None, missing_left=None):
-    """A Tree from per-node lists (leaves: left = right = -1)."""
+def make_tree(left, right, feature, gain, cover, value, threshold=None, missing_left=None,
+              categories_left=None):
+    """A Tree from per-node lists (leaves: left = right = -1).
+
+    ``categories_left`` maps a node to the category codes its categorical
+    split sends left (the node's threshold is then NaN).
+    """
     n = len(left)
     value = np.asarray(value, dtype=np.float64).reshape(n, -1)
+    categorical = np.zeros(n, dtype=np.uint8)
+    cat_bitset = np.zeros((n, BITSET_WORDS), dtype=np.uint32)
+    threshold = np.asarray(threshold if threshold is not None else np.arange(n) + 0.5,
+                           dtype=np.float64).copy()
+    for node, codes in (categories_left or {}).items():
+        categorical[node] = 1
+        threshold[node] = np.nan
+        for code in codes:
+            cat_bitset[node, code // 32] |= np.uint32(1 << (code % 32))
     return Tree(feature=np.asarray(feature, dtype=np.int32),
-                threshold=np.asarray(threshold if threshold is not None else np.arange(n) + 0.5,
-                                     dtype=np.float64),
-                threshold_bin=np.zeros(n, dtype=np.int32),
+                threshold=threshold, threshold_bin=np.zeros(n, dtype=np.int32),
                 missing_left=np.asarray(missing_left if missing_left is not None
                                         else np.ones(n), dtype=np.uint8),
                 left=np.asarray(left, dtype=np.int32), right=np.asarray(right, dtype=np.int32),
                 value=value, gain=np.asarray(gain, dtype=np.float64),
                 cover=np.asarray(cover, dtype=np.float64),
-                n_samples=np.asarray(cover, dtype=np.int64))
+                n_samples=np.asarray(cover, dtype=np.int64), categorical=categorical,
+                cat_bitset=cat_bitset)
 
 
 class HandModel:
-    """The smallest thing the inspection code reads: ``_forest`` and ``n_features_in_``."""
+    """The smallest thing the inspection code reads: ``_forest`` and
+    ``n_features_in_`` (and ``categories_`` when given)."""
 
-    def __init__(self, trees, n_features, columns=None):
+    def __init__(self, trees, n_features, columns=None, categories=None):
         self._forest = Forest(1)
         for tree, column in zip(trees, columns or [0] * len(trees)):
             self._forest.append(tree, column)
         self.n_features_in_ = n_features
+        if categories is not None:
+            self.categories_ = categories
+
+
+def categorical_hand_tree():
+    """Root: island (f0) in {Biscoe, Torgersen} (codes 0, 2) goes left,
+    missing values right; left child: f1 <= 0.5."""
+    return make_tree(left=[1, 3, -1, -1, -1], right=[2, 4, -1, -1, -1],
+                     feature=[0, 1, 0, 0, 0], gain=[5, 2, 0, 0, 0],
+                     cover=[50, 30, 20, 10, 20], value=[0, 0, 1.0, 2.0, 3.0],
+                     threshold=[0, 0.5, 0, 0, 0], missing_left=[0, 1, 1, 1, 1],
+                     categories_left={0: [0, 2]})
+
+
+ISLANDS = ["Biscoe", "Dream", "Torgersen"]
 
 
 def two_hand_trees():
@@ -331,3 +361,109 @@ def test_dataframe_needs_pandas(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match="pip install pandas"):
         trees_to_dataframe(HandModel(two_hand_trees(), 4))
+
+
+# ------------------------------------------------------ categorical splits
+def test_category_codes_left_reads_every_word_of_the_bitset():
+    codes = [0, 2, 31, 32, 40, 200, 255]
+    tree = make_tree(left=[1, -1, -1], right=[2, -1, -1], feature=[0, 0, 0], gain=[1, 0, 0],
+                     cover=[3, 1, 2], value=[0, 1, 2], categories_left={0: codes})
+    assert category_codes_left(tree, 0).tolist() == codes
+    assert category_codes_left(tree, 1).tolist() == []
+
+
+def test_dataframe_of_a_hand_built_categorical_split():
+    model = HandModel([categorical_hand_tree()], n_features=2, categories=[ISLANDS, None])
+    table = trees_to_dataframe(model)
+    root, child = table.iloc[0], table.iloc[1]
+    assert root["Feature"] == "f0" and np.isnan(root["Split"])
+    assert root["Category"] == ["Biscoe", "Torgersen"]          # sent to Yes
+    assert (root["Yes"], root["No"], root["Missing"]) == ("0-1", "0-2", "0-2")
+    assert child["Split"] == 0.5 and np.isnan(child["Category"])
+    assert table.loc[table["Feature"] == "Leaf", "Category"].isna().all()
+    # without categories_ (and for codes it does not know) the codes are listed
+    codes_only = trees_to_dataframe(HandModel([categorical_hand_tree()], n_features=2))
+    assert codes_only.iloc[0]["Category"] == [0, 2]
+    short = trees_to_dataframe(HandModel([categorical_hand_tree()], n_features=2,
+                                         categories=[["Biscoe"], None]))
+    assert short.iloc[0]["Category"] == ["Biscoe", 2]
+
+
+_CATEGORICAL = {}
+
+
+def categorical_models(load):
+    """One model per family on penguins as a DataFrame (island and sex are
+    pandas categoricals; cached for the session)."""
+    if _CATEGORICAL:
+        return _CATEGORICAL
+    X, y, _ = load("penguins")
+    Xr = X.drop(columns="body_mass_g")
+    yr = X["body_mass_g"].fillna(4000.0).to_numpy()
+    models = {
+        "gb_reg": (skboost.GradientBoostingRegressor(n_estimators=4, max_depth=3), Xr, yr),
+        "gb_clf": (skboost.GradientBoostingClassifier(n_estimators=3, max_depth=3), X, y),
+        "rf_clf": (skboost.RandomForestClassifier(n_estimators=3, max_depth=5,
+                                                  max_features=None, random_state=0), X, y),
+        "rf_reg": (skboost.RandomForestRegressor(n_estimators=3, max_depth=4,
+                                                 max_features=None, random_state=0), Xr, yr),
+        "ada_clf": (skboost.AdaBoostClassifier(n_estimators=4, random_state=0), X, y),
+        "ada_reg": (skboost.AdaBoostRegressor(n_estimators=3, random_state=0), Xr, yr),
+    }
+    for name, (est, X_, y_) in models.items():
+        _CATEGORICAL[name] = (est.fit(X_, y_), X_)
+    return _CATEGORICAL
+
+
+@pytest.fixture(scope="module")
+def cat_models(load):
+    return categorical_models(load)
+
+
+def walk_table(table, tree_number, row):
+    """Leaf node reached by ``row`` (a pandas Series of raw values) when
+    following the table's Split / Category / Yes / No / Missing columns."""
+    rows = table[table["Tree"] == tree_number].set_index("ID")
+    node = f"{tree_number}-0"
+    while rows.loc[node, "Feature"] != "Leaf":
+        entry = rows.loc[node]
+        value = row[entry["Feature"]]
+        if pd.isna(value):
+            node = entry["Missing"]
+        elif isinstance(entry["Category"], list):
+            node = entry["Yes"] if value in entry["Category"] else entry["No"]
+        else:
+            node = entry["Yes"] if value <= entry["Split"] else entry["No"]
+    return int(node.split("-")[1])
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_dataframe_categorical_splits_every_family(cat_models, family):
+    """Category lists the category values sent to Yes; walking the table with
+    the raw rows (strings, NaN) reaches the leaves the model's trees reach."""
+    from skboost.ensemble._base import validate_predict_data
+    est, X = cat_models[family]
+    trees = fitted_trees(est)[0]
+    table = est.trees_to_dataframe()
+    categorical = table["Category"].map(lambda c: isinstance(c, list))
+    assert categorical.any(), "no categorical split: the test checks nothing"
+    assert table.loc[categorical, "Split"].isna().all()
+    assert table.loc[~categorical & (table["Feature"] != "Leaf"), "Split"].notna().all()
+    offsets = np.cumsum([0] + [t.node_count for t in trees])
+    for index in np.flatnonzero(categorical.to_numpy()):
+        t = int(table["Tree"].iloc[index])
+        node = int(table["Node"].iloc[index])
+        f = int(trees[t].feature[node])
+        assert table["Feature"].iloc[index] == est.feature_names_in_[f]
+        expected = [est.categories_[f][c] for c in category_codes_left(trees[t], node)]
+        assert table["Category"].iloc[index] == expected
+        assert 0 < len(expected) < len(est.categories_[f])
+        assert index == offsets[t] + node
+    encoded = validate_predict_data(est, X)
+    rows = X.iloc[::7]
+    for t in range(min(len(trees), 3)):
+        forest = Forest(trees[t].value.shape[1])
+        forest.append(trees[t])
+        leaves = forest.apply(encoded[::7])[:, 0]
+        walked = [walk_table(table, t, row) for _, row in rows.iterrows()]
+        np.testing.assert_array_equal(walked, leaves)

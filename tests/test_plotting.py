@@ -12,8 +12,10 @@ import skboost  # noqa: E402
 from skboost.inspection import feature_importances  # noqa: E402
 from skboost.plotting import plot_importance, plot_metric, plot_tree  # noqa: E402
 
-from .test_inspect import (FAMILIES, HandModel, fitted_models, make_tree,  # noqa: E402
-                           two_hand_trees)
+from skboost.plotting import category_set_text  # noqa: E402
+
+from .test_inspect import (FAMILIES, ISLANDS, HandModel, categorical_hand_tree,  # noqa: E402
+                           categorical_models, fitted_models, make_tree, two_hand_trees)
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +192,48 @@ def test_unfitted_estimator():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         plot_tree(skboost.RandomForestRegressor())
+
+
+# ------------------------------------------------------ categorical splits
+def test_plot_tree_labels_a_categorical_split():
+    model = HandModel([categorical_hand_tree()], n_features=2, categories=[ISLANDS, None])
+    fig, ax = plt.subplots()
+    plot_tree(model, ax=ax, feature_names=["island", "bill"])
+    labels = texts(ax)
+    assert "island in {Biscoe, Torgersen}" in labels
+    assert "bill <= 0.5" in labels
+    # the root sends missing values (and unseen categories) right
+    assert labels.count("no, missing") == 1
+
+
+def test_category_lists_are_truncated():
+    values = [f"c{i}" for i in range(10)]
+    assert category_set_text(values[:4]) == "{c0, c1, c2, c3}"
+    assert category_set_text(values[:6]) == "{c0, c1, c2, c3, ... (+2)}"
+    assert category_set_text(values, max_categories=2) == "{c0, c1, ... (+8)}"
+    assert category_set_text(values, max_categories=None) == "{" + ", ".join(values) + "}"
+    assert category_set_text([1.5, 2]) == "{1.5, 2}"
+    tree = make_tree(left=[1, -1, -1], right=[2, -1, -1], feature=[0, 0, 0], gain=[1, 0, 0],
+                     cover=[3, 1, 2], value=[0, 1, 2], categories_left={0: [0, 2, 4, 6, 8, 9]})
+    model = HandModel([tree], n_features=1, categories=[values])
+    assert "f0 in {c0, c2, c4, c6, ... (+2)}" in texts(plot_tree(model))
+    assert "f0 in {c0, c2, ... (+4)}" in texts(plot_tree(model, max_categories=2))
+    assert "f0 in {c0, c2, c4, c6, c8, c9}" in texts(plot_tree(model, max_categories=None))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_plot_tree_categorical_models(load, family, tmp_path):
+    est, _ = categorical_models(load)[family]
+    trees = est._forest.trees
+    index = next(i for i, t in enumerate(trees) if (t.categorical[t.left != -1] == 1).any())
+    tree = trees[index]
+    ax = plot_tree(est, tree_index=index, max_categories=None)
+    check_png(ax, tmp_path / "tree.png")
+    labels = texts(ax)
+    for node in np.flatnonzero((tree.left != -1) & (tree.categorical == 1)):
+        f = tree.feature[node]
+        codes = np.flatnonzero(np.unpackbits(tree.cat_bitset[node].view(np.uint8),
+                                             bitorder="little"))
+        values = ", ".join(str(est.categories_[f][c]) for c in codes)
+        assert f"{est.feature_names_in_[f]} in {{{values}}}" in labels
+    assert not any("nan" in label for label in labels)

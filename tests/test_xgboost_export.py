@@ -194,3 +194,144 @@ def test_split_conditions_agree_with_float64_thresholds():
             if x == FLOAT32_MAX and t >= FLOAT32_MAX:
                 continue  # the documented caveat: x = FLT_MAX, threshold beyond it
             assert (x < c) == (np.float64(x) <= t), (t, c, x)
+
+
+# ------------------------------------------------------ categorical splits
+def _categorical_data(n=600, seed=0):
+    """Two categorical features (10 and 3 categories, with NaN) among numeric
+    ones, as a DataFrame and as the category codes xgboost reads."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    letters = list("abcdefghij")
+    frame = pd.DataFrame({
+        "c": pd.Categorical(rng.choice(letters, n), categories=letters),
+        "x": rng.randn(n).astype(np.float32).astype(np.float64),
+        "d": pd.Categorical(rng.choice(["u", "v", "w"], n), categories=["u", "v", "w"]),
+    })
+    frame.loc[rng.rand(n) < 0.1, "c"] = np.nan
+    effect = dict(zip(letters, np.random.RandomState(1).randn(10)))
+    signal = (frame["c"].map(effect).astype(float).fillna(1.0).to_numpy()
+              + frame["x"].to_numpy() + (frame["d"] == "v").to_numpy())
+    noisy = signal + 0.3 * rng.randn(n)
+    return frame, {"reg": signal + 0.1 * rng.randn(n), "bin": (noisy > 0.3).astype(int),
+                   "multi": np.digitize(noisy, [-0.5, 0.8])}
+
+
+def _codes(est, frame):
+    """The codes of ``est.categories_`` (NaN: missing), as xgboost needs them."""
+    columns = []
+    for j, name in enumerate(frame.columns):
+        if est.categories_[j] is None:
+            columns.append(frame[name].to_numpy(dtype=np.float64))
+        else:
+            lookup = {c: i for i, c in enumerate(est.categories_[j])}
+            columns.append(np.array([lookup.get(v, np.nan) for v in frame[name]], dtype=float))
+    return np.column_stack(columns)
+
+
+CAT_FRAME, CAT_Y = _categorical_data()
+
+
+def _check_frame(est, booster, frame):
+    """xgboost on the codes (and on unseen codes: 10, 11, 200, -1, 255) predicts
+    what skboost predicts on the values."""
+    codes = _codes(est, frame)
+    matrix = xgb.DMatrix(codes, feature_names=list(frame.columns),
+                         feature_types=["c", "float", "c"], enable_categorical=True)
+    margin = booster.predict(matrix, output_margin=True)
+    expected = (est.decision_function(frame) if hasattr(est, "decision_function")
+                else est.predict(frame))
+    np.testing.assert_allclose(margin, expected, rtol=RTOL, atol=ATOL * max(
+        1.0, np.abs(expected).max()))
+
+
+@pytest.mark.parametrize("split_method", ["hist", "exact"])
+@pytest.mark.parametrize("make, target", [
+    (lambda sm: GradientBoostingRegressor(n_estimators=20, max_depth=3, split_method=sm),
+     "reg"),
+    (lambda sm: GradientBoostingClassifier(n_estimators=10, max_leaf_nodes=6,
+                                           max_depth=None, split_method=sm), "bin"),
+    (lambda sm: GradientBoostingClassifier(n_estimators=8, max_depth=2, split_method=sm),
+     "multi"),
+], ids=["reg", "binary", "multi"])
+def test_categorical_splits_predict_the_same_in_xgboost(make, target, split_method, tmp_path):
+    est = make(split_method).fit(CAT_FRAME, CAT_Y[target])
+    n_categorical = sum(int(t.categorical.sum()) for t in est._forest.trees)
+    assert n_categorical > 5, "too few categorical splits: the test checks little"
+    booster = _booster(est, tmp_path)
+    _check_frame(est, booster, CAT_FRAME)
+    test_frame, _ = _categorical_data(300, seed=2)
+    _check_frame(est, booster, test_frame)
+    # unseen categories: skboost sends them (as NaN) to the missing side; the
+    # export makes every code outside 0..n-1 go there in xgboost too
+    unseen = test_frame.iloc[:5].assign(c=["zz"] * 5)
+    codes = _codes(est, test_frame.iloc[:5])
+    codes[:, 0] = [10, 11, 200, -1, 255]
+    expected = (est.decision_function(unseen) if hasattr(est, "decision_function")
+                else est.predict(unseen))
+    margin = booster.predict(xgb.DMatrix(codes, feature_names=list(CAT_FRAME.columns),
+                                         feature_types=["c", "float", "c"],
+                                         enable_categorical=True), output_margin=True)
+    np.testing.assert_allclose(margin, expected, rtol=RTOL, atol=ATOL * max(
+        1.0, np.abs(expected).max()))
+
+
+def test_categorical_pandas_frame_in_xgboost(tmp_path):
+    """A pandas frame whose categorical dtypes list the categories in the order
+    of ``est.categories_`` has those codes: xgboost reads it directly."""
+    est = GradientBoostingRegressor(n_estimators=10).fit(CAT_FRAME, CAT_Y["reg"])
+    assert est.categories_[0] == list(CAT_FRAME["c"].cat.categories)
+    booster = _booster(est, tmp_path)
+    margin = booster.predict(xgb.DMatrix(CAT_FRAME, enable_categorical=True),
+                             output_margin=True)
+    np.testing.assert_allclose(margin, est.predict(CAT_FRAME), rtol=RTOL, atol=1e-4)
+
+
+def test_categorical_file_layout(tmp_path):
+    est = GradientBoostingRegressor(n_estimators=5, max_depth=3).fit(CAT_FRAME, CAT_Y["reg"])
+    est.export_xgboost_json(tmp_path / "m.json")
+    learner = json.loads((tmp_path / "m.json").read_text())["learner"]
+    assert learner["feature_types"] == ["c", "float", "c"]
+    for tree, doc in zip(est._forest.trees, learner["gradient_booster"]["model"]["trees"]):
+        categorical = (tree.left != -1) & (tree.categorical == 1)
+        assert doc["split_type"] == categorical.astype(int).tolist()
+        assert doc["categories_nodes"] == np.flatnonzero(categorical).tolist()
+        assert len(doc["categories_segments"]) == len(doc["categories_sizes"]) == \
+            categorical.sum()
+        assert sum(doc["categories_sizes"]) == len(doc["categories"])
+        for node, start, size in zip(doc["categories_nodes"], doc["categories_segments"],
+                                     doc["categories_sizes"]):
+            listed = doc["categories"][start:start + size]
+            assert listed == sorted(listed) and doc["default_left"][node] == 1
+            n_categories = len(est.categories_[tree.feature[node]])
+            assert set(listed) <= set(range(n_categories))
+            # xgboost's right child gets the listed codes: skboost's child
+            # for those codes, and its left child is skboost's missing side
+            missing_side = tree.left[node] if tree.missing_left[node] else tree.right[node]
+            assert doc["left_children"][node] == missing_side
+        numeric = (tree.left != -1) & (tree.categorical == 0)
+        assert not any(np.array(doc["default_left"])[numeric] != tree.missing_left[numeric])
+
+
+def test_numeric_model_keeps_float_feature_types(tmp_path):
+    est = GradientBoostingRegressor(n_estimators=3).fit(X_TRAIN, Y["reg"])
+    est.export_xgboost_json(tmp_path / "m.json")
+    learner = json.loads((tmp_path / "m.json").read_text())["learner"]
+    assert learner["feature_types"] == []
+    assert all(t["split_type"] == [0] * len(t["split_type"]) and t["categories"] == []
+               for t in learner["gradient_booster"]["model"]["trees"])
+
+
+def test_categorical_model_fitted_on_numpy_codes(tmp_path):
+    """Without feature names the file still types the features ("c"/"float")
+    and xgboost predicts on a plain matrix of the codes."""
+    reference = GradientBoostingClassifier(n_estimators=6).fit(CAT_FRAME, CAT_Y["bin"])
+    codes = _codes(reference, CAT_FRAME)
+    est = GradientBoostingClassifier(n_estimators=6, categorical_features=[0, 2]).fit(
+        codes, CAT_Y["bin"])
+    est.export_xgboost_json(tmp_path / "m.json")
+    learner = json.loads((tmp_path / "m.json").read_text())["learner"]
+    assert learner["feature_names"] == [] and learner["feature_types"] == ["c", "float", "c"]
+    booster = xgb.Booster(model_file=str(tmp_path / "m.json"))
+    margin = booster.predict(xgb.DMatrix(codes), output_margin=True)
+    np.testing.assert_allclose(margin, est.decision_function(codes), rtol=RTOL, atol=ATOL)
