@@ -645,3 +645,69 @@ def test_pickle_holds_no_training_buffers(cls, target, split):
     assert _large_arrays(pickle.loads(data), n_samples - 10) == []
     n_nodes = sum(tree.node_count for tree in est._forest.trees)
     assert len(data) < 12_000 + 250 * n_nodes
+
+
+_BOUNDSCHECK_SCRIPT = r"""
+import json, sys
+import numpy as np
+import skboost
+rng = np.random.RandomState(0)
+X = rng.normal(size=(300, 4)); X[::7, 1] = np.nan
+y = (X[:, 0] > 0).astype(int)
+path = sys.argv[1]
+est = skboost.GradientBoostingClassifier(n_estimators=5, max_depth=3).fit(X, y)
+est.save_model(path)
+assert np.array_equal(skboost.load_model(path).predict_proba(X), est.predict_proba(X))
+doc = json.load(open(path))
+
+def tree(d):
+    return d["state"]["_forest"]["attrs"]["trees"]["items"][0]["attrs"]
+
+def internal(d):
+    return tree(d)["left"]["data"].index(next(v for v in tree(d)["left"]["data"] if v > 0))
+
+def child_out_of_range(d):
+    tree(d)["left"]["data"][internal(d)] = 10 ** 6
+
+def negative_feature(d):
+    tree(d)["feature"]["data"][internal(d)] = -3
+
+def nan_threshold(d):
+    tree(d)["threshold"]["data"][internal(d)] = {"float": "nan"}
+
+for corrupt in (child_out_of_range, negative_feature, nan_threshold):
+    bad = json.loads(json.dumps(doc))
+    corrupt(bad)
+    with open(path, "w") as f:
+        json.dump(bad, f)
+    try:
+        skboost.load_model(path).predict(X)
+    except ValueError:
+        continue
+    raise SystemExit(f"{corrupt.__name__}: no ValueError")
+with open(path, "w") as f:
+    f.write(json.dumps(doc)[:500])
+try:
+    skboost.load_model(path)
+except ValueError:
+    print("ok")
+else:
+    raise SystemExit("truncated file: no ValueError")
+"""
+
+
+@pytest.mark.slow
+def test_corrupt_files_rejected_with_bounds_checked_kernels(tmp_path):
+    """The load-time checks run before any kernel: with every kernel compiled
+    with bounds checks (a fresh cache, since cached kernels keep the checks
+    they were compiled with), valid files predict and corrupt ones raise
+    ValueError, never an out-of-bounds access."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run([sys.executable, "-c", _BOUNDSCHECK_SCRIPT,
+                             str(tmp_path / "model.json")], env=env, capture_output=True,
+                            text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("ok")
