@@ -32,11 +32,14 @@ from .._kernels.predict import add_leaf_values
 from .._metrics import Metric
 from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
                            make_objective, xgb_quantile)
-from .._tree import LEAF, Forest, _alive, compact_tree
+from .._tree import LEAF, Forest
 from ._base import (categorical_indices, category_counts, check_monotonic_cst,
                     check_sample_weight, engine_tags, estimator_threads, make_grower,
                     release_training_data, validate_fit_data, validate_predict_data)
 from ._tools import ModelToolsMixin, XGBoostExportMixin
+from ._xgb_monitor import Monitor, call_callbacks, check_callbacks
+from ._xgb_trees import (column_is_nan, drop_zero_weight, missing_split_thresholds,
+                         truncate_levels)
 
 # xgboost's smallest loss reduction that counts as a split (kRtEps)
 MIN_GAIN = 1e-6
@@ -334,7 +337,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if self.early_stopping_rounds is not None and not evals:
             X, y, sample_weight, base_margin, evals = self._internal_validation(
                 X, y, sample_weight, base_margin)
-        X, y, sample_weight, base_margin = _drop_zero_weight(X, y, sample_weight,
+        X, y, sample_weight, base_margin = drop_zero_weight(X, y, sample_weight,
                                                              base_margin)
         sample_weight = self._scaled_weights(y, sample_weight)
         with estimator_threads(self):
@@ -424,13 +427,13 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         grower, params = self._engine(X, w, seed)
         self._bin_mapper = grower.bin_mapper
         # rows with a missing value, per feature that has any
-        self._nan_masks = {int(f): _column_is_nan(X, f) for f in
+        self._nan_masks = {int(f): column_is_nan(X, f) for f in
                            np.flatnonzero(columns_with_nan(X))}
         margin = self._start_margin(X.shape[0], base_margin)
         self._forest.add_raw(X, margin)
-        monitor = _Monitor(self, evals, verbose)
-        callbacks = _check_callbacks(self.callbacks)
-        _call(callbacks, "before_training", self)
+        monitor = Monitor(self, evals, verbose)
+        callbacks = check_callbacks(self.callbacks)
+        call_callbacks(callbacks, "before_training", self)
         first_round = len(self._forest) // self._trees_per_round()
         n_rounds = 0
         for i in range(self.n_estimators):
@@ -440,7 +443,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             self._boost_round(grower, rng, X, y, w, margin, g, h)
             n_rounds = i + 1
             stop = monitor.after_round(first_round + i)
-            if any(_call(callbacks, "after_iteration", self, first_round + i,
+            if any(call_callbacks(callbacks, "after_iteration", self, first_round + i,
                          self.evals_result_)):
                 stop = True
             if stop:
@@ -451,7 +454,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if self._split_method == "exact":
             del self._bin_mapper  # one threshold per distinct training value
         del self._nan_masks  # training data: not part of the model
-        _call(callbacks, "after_training", self)
+        call_callbacks(callbacks, "after_training", self)
 
     def _boost_round(self, grower, rng, X, y, w, margin, g, h):
         """Grow one round's trees (``num_parallel_tree`` per output) on the
@@ -502,10 +505,10 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if self._split_method == "exact" and self.gamma > 0:
             grown.prune_min_gain(self.gamma)
         if self.grow_policy == "depthwise" and self.max_leaves > 0:
-            _truncate_levels(grown, self.max_leaves)
+            truncate_levels(grown, self.max_leaves)
         self._default_directions(grown, X)
         if self._split_method == "exact":
-            _missing_split_thresholds(grown, X)
+            missing_split_thresholds(grown, X)
         alphas = self._objective.adaptive_alphas
         # xgboost refits leaves to quantiles only where its updater tracks row
         # positions (hist, approx); its exact updater keeps the Newton leaves
@@ -673,76 +676,6 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         return engine_tags(super().__sklearn_tags__())
 
 
-def _call(callbacks, method, *args):
-    """Call ``method`` of every callback that has it; return the results."""
-    return [getattr(cb, method)(*args) for cb in callbacks if hasattr(cb, method)]
-
-
-class _Monitor:
-    """Per-round evaluation of the eval sets: the log, the printed lines and
-    early stopping.
-
-    Parameters
-    ----------
-    model : BaseXGB
-        Being fitted; its forest and objective are set.
-    evals : list of tuples
-        ``(name, X, y, weights, base_margin, weighted)`` per eval set.
-    verbose : bool or int
-        Print every round (True) or every ``verbose`` rounds and the last.
-    """
-
-    def __init__(self, model, evals, verbose):
-        self.model, self.evals = model, evals
-        self.period = 1 if verbose is True else int(verbose)
-        self.metrics = model._make_metrics()
-        model.evals_result_ = {name: {m.name: [] for m in self.metrics}
-                               for name, *_ in evals}
-        self.margins = [model._start_margin(e[1].shape[0], e[4]) for e in evals]
-        for (_, X_e, *_), m_e in zip(evals, self.margins):
-            model._forest.add_raw(X_e, m_e)
-        self.stopper = _EarlyStopping(model.early_stopping_rounds,
-                                      self.metrics[-1].maximise) if evals else None
-        self.pending = None
-
-    def after_round(self, iteration):
-        """Evaluate, print and return whether early stopping ends training."""
-        if not self.evals:
-            return False
-        self.model._evaluate(self.evals, self.margins, self.metrics)
-        log = self.model.evals_result_
-        line = f"[{iteration}]" + "".join(
-            f"\t{name}-{metric.name}:{log[name][metric.name][-1]:.5f}"
-            for name, *_ in self.evals for metric in self.metrics)
-        self.pending = None
-        if self.period > 0 and iteration % self.period == 0:
-            print(line)
-        elif self.period > 0:
-            self.pending = line  # printed after training if it is the last
-        last = log[self.evals[-1][0]][self.metrics[-1].name][-1]
-        return self.stopper.update(iteration, last)
-
-    def after_training(self):
-        if self.pending is not None:
-            print(self.pending)
-
-
-class _EarlyStopping:
-    """Tracks the best round of the monitored metric."""
-
-    def __init__(self, rounds, maximise):
-        self.rounds, self.maximise = rounds, maximise
-        self.best_iteration = None
-        self.best_score = None
-
-    def update(self, iteration, value):
-        better = self.best_score is None or (
-            value > self.best_score if self.maximise else value < self.best_score)
-        if better:
-            self.best_iteration, self.best_score = iteration, value
-        return self.rounds is not None and iteration - self.best_iteration >= self.rounds
-
-
 class XGBRegressor(RegressorMixin, BaseXGB):
     """xgboost's regressor on the shared engine (scikit-learn API).
 
@@ -881,17 +814,6 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         return self.classes_[np.argmax(margin, axis=1)]
 
 
-CALLBACK_METHODS = ("before_training", "after_iteration", "after_training")
-
-
-def _check_callbacks(callbacks):
-    """Callbacks as a list; each needs at least one of xgboost's hook methods."""
-    callbacks = list(callbacks or [])
-    for cb in callbacks:
-        if not any(callable(getattr(cb, name, None)) for name in CALLBACK_METHODS):
-            raise TypeError(f"callbacks must be objects with before_training, "
-                            f"after_iteration and/or after_training methods, got {cb!r}.")
-    return callbacks
 
 
 def _per_eval_set(values, name, eval_set):
@@ -902,70 +824,3 @@ def _per_eval_set(values, name, eval_set):
         raise ValueError(f"{name} must be a list with one entry per eval_set pair "
                          f"({len(eval_set)}).")
     return list(values)
-
-
-def _truncate_levels(grown, max_leaves):
-    """xgboost's depthwise growth with ``max_leaves``: nodes are split level by
-    level in node order until the tree has ``max_leaves`` leaves.
-
-    A node's split does not depend on its neighbours, so the full depthwise
-    tree cut in that order is the tree xgboost grows.
-    """
-    tree = grown.tree
-    is_leaf = np.ones(tree.node_count, dtype=bool)
-    level, n_leaves = [0], 1
-    while level and n_leaves < max_leaves:
-        children = []
-        for node in level:
-            if tree.left[node] == LEAF or n_leaves >= max_leaves:
-                continue
-            is_leaf[node] = False
-            n_leaves += 1
-            children += [tree.left[node], tree.right[node]]
-        level = children
-    if np.array_equal(is_leaf, tree.left == LEAF):
-        return
-    grown.tree, grown.node_starts, grown.node_ends = compact_tree(
-        tree, _alive(tree, is_leaf), grown.node_starts, grown.node_ends)
-
-
-def _missing_split_thresholds(grown, X):
-    """Thresholds of "present vs missing" exact splits placed as xgboost places
-    them: just above the node's largest present value ``v``, at
-    ``v + (|v| + 1e-6)`` in float32, instead of at infinity, so that new
-    larger values follow the missing side as in xgboost."""
-    tree = grown.tree
-    nodes = np.flatnonzero((tree.left != LEAF) & np.isinf(tree.threshold))
-    for node in nodes:
-        rows = grown.sample_indices[grown.node_starts[node]:grown.node_ends[node]]
-        present = _column(X, tree.feature[node], rows)
-        present = present[~np.isnan(present)]
-        if present.size == 0:
-            continue
-        v = np.float32(present.max())
-        split = v + (np.abs(v) + np.float32(1e-6))
-        # xgboost sends x < split left; skboost sends x <= threshold left
-        tree.threshold[node] = np.nextafter(np.float64(split), -np.inf)
-
-
-def _drop_zero_weight(X, y, w, base_margin):
-    """Rows of zero weight cannot change a sum or a quantile; dropping them
-    before binning keeps their values out of the bin thresholds, so that
-    weights stay equivalent to repeating or removing rows."""
-    keep = w > 0
-    if keep.all():
-        return X, y, w, base_margin
-    return (X[keep], y[keep], w[keep],
-            None if base_margin is None else base_margin[keep])
-
-
-def _column(X, f, rows=None):
-    """Values of feature ``f`` (at ``rows``) of a dense or sparse ``X``."""
-    if sparse.issparse(X):
-        column = X[:, [f]] if rows is None else X[rows][:, [f]]
-        return np.asarray(column.toarray()).ravel()
-    return X[:, f] if rows is None else X[rows, f]
-
-
-def _column_is_nan(X, f):
-    return np.isnan(_column(X, f))
