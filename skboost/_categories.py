@@ -93,9 +93,19 @@ def _missing(values):
     if values.dtype.kind == "f":
         return np.isnan(values)
     if values.dtype.kind == "O":
-        return np.array([v is None or (isinstance(v, float) and v != v) for v in values],
-                        dtype=bool)
+        return np.array([_is_missing_value(v) for v in values], dtype=bool)
     return np.zeros(values.shape, dtype=bool)
+
+
+def _is_missing_value(value):
+    """None, NaN and pandas' ``NA`` / ``NaT`` (objects that are not equal to
+    themselves or whose comparison is undefined)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA: its comparisons are NA, which has no truth value
+        return True
 
 
 def _dtype_categories(X, j):

@@ -58,8 +58,8 @@ class GrowerParams:
         Features whose bins are category codes: their splits send a subset
         of categories left (``_kernels/categorical.py``).
     max_onehot : int
-        Up to this many categories in a node, categorical splits are
-        one-vs-rest; above it, prefixes of the categories sorted by value.
+        With fewer categories in a node, categorical splits are one-vs-rest;
+        otherwise prefixes of the categories sorted by value (0: always).
     """
 
     def __init__(self, max_depth=None, max_leaf_nodes=None, min_samples_split=2,
@@ -67,7 +67,7 @@ class GrowerParams:
                  min_impurity_decrease=0.0, l2=0.0, l1=0.0, max_delta_step=0.0,
                  monotonic_cst=None, max_features=None, criterion=NEWTON,
                  column_sampler=None, float32_ties=False, categorical_features=None,
-                 max_onehot=4):
+                 max_onehot=0):
         self.max_depth = np.iinfo(np.int32).max if max_depth is None else int(max_depth)
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_split = int(min_samples_split)

@@ -395,7 +395,7 @@ def _adaboost_regressor_parts(est):
     trees = list(est._forest.trees)
 
     def select(X):
-        return weighted_median_index(est._each_prediction(X),
+        return weighted_median_index(est._each_prediction_validated(X),
                                     est.estimator_weights_[:len(trees)])
 
     return MarginParts(trees=trees, weights=np.ones(len(trees)),

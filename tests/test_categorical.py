@@ -349,10 +349,6 @@ def test_nan_in_categorical_columns():
     np.testing.assert_array_equal(by_index.predict(array), est.predict(X))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "skboost._categories._missing only knows None and float NaN: pandas' nullable "
-    "StringDtype ('string') holds pd.NA, which becomes a category (categories_ == "
-    "[<NA>, 'a', 'b']) instead of a missing value"))
 def test_pandas_nullable_string_na_is_missing():
     column = pd.array(["a", "b", None, "a"] * 10, dtype="string")
     est = GradientBoostingRegressor(n_estimators=2).fit(pd.DataFrame({"c": column}),
@@ -561,23 +557,6 @@ def _check_subset_found(family, split_method, categories, left):
     np.testing.assert_array_equal(np.round(pred) if family.endswith("reg") else pred, y)
 
 
-# Why the marks: a node with at most 4 categories (max_onehot=4, the grower's
-# default, as LightGBM's max_cat_to_onehot <= 4) and any statistics with
-# several channels (gini/entropy classification: one channel per class) are
-# searched one-vs-rest only, which cannot find {a, c} against {b, d}.
-# scikit-learn's HistGradientBoosting finds it (it always sorts categories),
-# and so does xgboost, whose one-hot rule is n_categories < max_cat_to_onehot.
-_FEW_CATEGORIES = ("skboost/_kernels/categorical.py best_category_subset searches "
-                   "one-vs-rest when a node holds <= max_onehot (4) categories: "
-                   "{a, c} vs {b, d} needs the sorted search (n_categories < 4 would "
-                   "match xgboost)")
-_CHANNELS = ("classification trees of RandomForestClassifier/AdaBoostClassifier have "
-             "one statistics channel per class (K=2 here) and best_category_subset "
-             "searches one-vs-rest whenever K > 1; for two classes, sorting the "
-             "categories by the proportion of one class gives the best gini/entropy "
-             "subset (Breiman et al. 1984), as the single-channel sort does")
-
-
 def _subset_params(marks_for):
     params = []
     for family in FAMILIES:
@@ -589,15 +568,13 @@ def _subset_params(marks_for):
     return params
 
 
-@pytest.mark.parametrize("family, split_method", _subset_params(
-    lambda family: _CHANNELS if family in ("rf_clf", "ada_clf") else _FEW_CATEGORIES))
+@pytest.mark.parametrize("family, split_method", _subset_params(lambda family: None))
 def test_depth1_tree_finds_a_category_subset(family, split_method):
     """Signal on {a, c} against {b, d}: one split finds it exactly."""
     _check_subset_found(family, split_method, ["a", "b", "c", "d"], ["a", "c"])
 
 
-@pytest.mark.parametrize("family, split_method", _subset_params(
-    lambda family: _CHANNELS if family in ("rf_clf", "ada_clf") else None))
+@pytest.mark.parametrize("family, split_method", _subset_params(lambda family: None))
 def test_depth1_tree_finds_a_subset_of_five_categories(family, split_method):
     """{a, c, e} against {b, d}: five categories, searched by sorted prefixes."""
     _check_subset_found(family, split_method, ["a", "b", "c", "d", "e"], ["a", "c", "e"])
@@ -610,14 +587,6 @@ def fitted(family, split_method):
     est = family_factories()[family](split_method).fit(X, y[target_for(family)])
     assert categorical_splits(est), "no categorical split: the test checks nothing"
     return est
-
-
-_ADA_SELECT = (
-    "skboost/_shap.py _adaboost_regressor_parts: select(X) calls "
-    "est._each_prediction(X), which runs validate_predict_data again on the "
-    "already encoded X: the category codes are encoded a second time (as values, all "
-    "unseen -> NaN), so the median picks the wrong tree for rows whose path crosses a "
-    "categorical split")
 
 
 def _family_params(marked=None, reason=""):
@@ -651,7 +620,7 @@ def test_save_load_and_pickle_keep_predictions(family, split_method, tmp_path):
     assert categorical_splits(loaded) == categorical_splits(est)
 
 
-@pytest.mark.parametrize("family, split_method", _family_params("ada_reg", _ADA_SELECT))
+@pytest.mark.parametrize("family, split_method", _family_params())
 def test_contributions_sum_to_the_margin(family, split_method):
     est = fitted(family, split_method)
     X = _test_rows()
@@ -664,18 +633,8 @@ def test_contributions_sum_to_the_margin(family, split_method):
         np.testing.assert_array_equal(contributions[:, j], 0.0)
 
 
-_GB_TREES = ("GradientBoosting*.estimators_ holds bare skboost._tree.Tree objects "
-             "(skboost/ensemble/_gbdt.py estimators_), whose predict reads a float "
-             "matrix without validate_predict_data: a DataFrame with categorical columns "
-             "fails with 'could not convert string to float'; RandomForest and AdaBoost "
-             "wrap their trees in EngineTree, which encodes the categories")
-
-
 @pytest.mark.parametrize("family, split_method", [
-    pytest.param(family, "hist", id=family,
-                 marks=[pytest.mark.xfail(strict=True, reason=_GB_TREES)]
-                 if family.startswith("gb") else [])
-    for family in FAMILIES])
+    pytest.param(family, "hist", id=family) for family in FAMILIES])
 def test_each_tree_predicts_from_the_categorical_frame(family, split_method):
     """scikit-learn's per-tree estimators take the ensemble's input: so do
     skboost's, categories included."""

@@ -429,7 +429,7 @@ def test_apply_shapes_as_sklearn_and_leaves_are_leaves(kind, reg_data, bin_data,
     total = np.zeros((300, leaves3.shape[2]))
     for i in range(7):
         for k in range(leaves3.shape[2]):
-            tree = ours.estimators_[i, k]
+            tree = ours.estimators_[i, k].tree_
             assert np.all(tree.is_leaf()[leaves3[:, i, k]])
             total[:, k] += tree.value[leaves3[:, i, k], 0]
     assert_allclose(total, _raw(ours, X[:300]), rtol=1e-10, atol=1e-12)
@@ -444,7 +444,7 @@ def test_warm_start_adds_trees_and_keeps_old_ones(Est, data, request):
     X, y = request.getfixturevalue(data)
     est = Est(n_estimators=10, random_state=0, warm_start=True).fit(X, y)
     old_raw = _raw(est, X)
-    old_trees = [t.value.copy() for t in est.estimators_.ravel()]
+    old_trees = [t.tree_.value.copy() for t in est.estimators_.ravel()]
     old_scores = est.train_score_.copy()
     est.set_params(n_estimators=25).fit(X, y)
     assert est.n_estimators_ == 25
@@ -452,7 +452,7 @@ def test_warm_start_adds_trees_and_keeps_old_ones(Est, data, request):
     assert est.train_score_.shape == (25,)
     assert_array_equal(est.train_score_[:10], old_scores)
     for old, new in zip(old_trees, est.estimators_[:10].ravel()):
-        assert_array_equal(old, new.value)
+        assert_array_equal(old, new.tree_.value)
     # the first 10 stages still predict what the 10-tree model predicted
     stages = list(est.staged_decision_function(X) if hasattr(est, "decision_function")
                   else est.staged_predict(X))
@@ -844,7 +844,8 @@ def test_min_samples_leaf_respected(reg_data):
     X, y = reg_data
     est = GradientBoostingRegressor(n_estimators=5, max_depth=None, max_leaf_nodes=64,
                                     min_samples_leaf=40).fit(X, y)
-    for tree in est.estimators_.ravel():
+    for stage in est.estimators_.ravel():
+        tree = stage.tree_
         assert tree.n_samples[tree.is_leaf()].min() >= 40
 
 
@@ -854,7 +855,7 @@ def test_max_bins_bounds_thresholds_per_feature(reg_data, max_bins):
     est = GradientBoostingRegressor(n_estimators=30, max_bins=max_bins,
                                     random_state=0).fit(X, y)
     thresholds = {}
-    for tree in est.estimators_.ravel():
+    for tree in (stage.tree_ for stage in est.estimators_.ravel()):
         for node in np.flatnonzero(~tree.is_leaf()):
             thresholds.setdefault(tree.feature[node], set()).add(tree.threshold[node])
     assert max(len(t) for t in thresholds.values()) <= max_bins - 1
@@ -874,7 +875,7 @@ def test_l2_regularization_shrinks_leaves(reg_data):
 def test_min_impurity_decrease_can_forbid_every_split(reg_data):
     X, y = reg_data
     est = GradientBoostingRegressor(n_estimators=3, min_impurity_decrease=1e12).fit(X, y)
-    assert all(tree.node_count == 1 for tree in est.estimators_.ravel())
+    assert all(stage.tree_.node_count == 1 for stage in est.estimators_.ravel())
     assert_allclose(est.feature_importances_, 0.0)
 
 

@@ -4,12 +4,15 @@ A categorical feature's bins are its category codes (``0 .. n_bins - 1``).
 For one node and one feature the per-category sums are searched in one of
 two ways (both as LightGBM and scikit-learn's HistGradientBoosting do):
 
-* one-vs-rest, when the node holds at most ``max_onehot`` categories or the
-  statistics have several channels: each category alone against the others;
-* otherwise the categories are sorted by ``G / (H + l2)`` (the leaf value
-  they would get alone, up to sign) and every prefix of that order is a
-  candidate, which finds the best subset for one-channel Newton gains
-  without trying all ``2^n`` subsets.
+* one-vs-rest, when the node holds fewer than ``max_onehot`` categories
+  (xgboost's ``max_cat_to_onehot``) or the statistics have more than two
+  channels: each category alone against the others;
+* otherwise the categories are sorted by ``G_0 / (H + l2)`` (the leaf value
+  they would get alone, up to sign; with two channels -- two classes -- the
+  share of the first class) and every prefix of that order is a candidate.
+  This finds the best subset for one-channel Newton gains without L2 and
+  for two-class Gini and entropy (Fisher 1958, Breiman et al. 1984) without
+  trying all ``2^n`` subsets.
 
 Missing values are tried on both sides, as for numeric features.  The
 chosen subset is a bitset of ``BITSET_WORDS`` uint32 words (256 codes).
@@ -82,7 +85,7 @@ def best_category_subset(stats, nb, missing_row, parent, K, params, lower, upper
     has_missing = stats[missing_row, K + 1] > 0.0
     sorted_mode = False
     present = _present_order(stats, nb, K, False, params)
-    if K == 1 and present.shape[0] > max_onehot:
+    if K <= 2 and present.shape[0] >= max_onehot:
         sorted_mode = True
         present = _present_order(stats, nb, K, True, params)
     n = present.shape[0]

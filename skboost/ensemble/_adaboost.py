@@ -168,7 +168,10 @@ class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
     # ----------------------------------------------------------- predictions
     def _each_prediction(self, X):
         """Encoded prediction of every fitted learner, shape (n_samples, n_learners)."""
-        X = validate_predict_data(self, X)
+        return self._each_prediction_validated(validate_predict_data(self, X))
+
+    def _each_prediction_validated(self, X):
+        """:meth:`_each_prediction` of X already validated (and encoded)."""
         if self.estimator is not None:
             return np.column_stack([self._encode_prediction(est.predict(X))
                                     for est in self._user_estimators])

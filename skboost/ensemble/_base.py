@@ -69,6 +69,16 @@ class EngineTree:
         return self._owner._values_to_proba(self._values(X))
 
 
+class RegressionTreeView(EngineTree):
+    """A boosting stage's regression tree: ``predict`` gives its raw output
+    (in the ensemble's ``n_outputs`` columns), as the ``DecisionTreeRegressor``
+    stages of scikit-learn's gradient boosting do."""
+
+    def predict(self, X):
+        values = self._values(X)
+        return values[:, 0] if values.shape[1] == 1 else values
+
+
 def _accepts_sparse(estimator):
     return get_tags(estimator).input_tags.sparse
 

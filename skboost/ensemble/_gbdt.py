@@ -24,7 +24,7 @@ from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
 from ._tools import ModelToolsMixin, XGBoostExportMixin
-from ._base import (categorical_indices, check_monotonic_cst, engine_tags, estimator_threads, make_grower,
+from ._base import (RegressionTreeView, categorical_indices, check_monotonic_cst, engine_tags, estimator_threads, make_grower,
                     release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
@@ -383,12 +383,19 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     @property
     def estimators_(self):
-        """Trees as an object array of shape (n_estimators_, K)."""
+        """The regression trees as an object array of shape (n_estimators_, K):
+        each has ``predict(X)`` (its raw output on the ensemble's input, as
+        scikit-learn's ``DecisionTreeRegressor`` stages) and its node arrays in
+        ``tree_``."""
         check_is_fitted(self, "_forest")
-        trees = np.empty((self.n_estimators_, self._loss.n_trees), dtype=object)
+        return self._stages(lambda tree: RegressionTreeView(tree, self))
+
+    def _stages(self, wrap):
+        K = self._loss.n_trees
+        stages = np.empty((self.n_estimators_, K), dtype=object)
         for index, tree in enumerate(self._forest.trees):
-            trees[index // self._loss.n_trees, index % self._loss.n_trees] = tree
-        return trees
+            stages[index // K, index % K] = wrap(tree)
+        return stages
 
     @property
     def feature_importances_(self):
@@ -398,7 +405,7 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         n_features = self.n_features_in_
         total = np.zeros(n_features)
         n_used = 0
-        for stage in self.estimators_:
+        for stage in self._stages(lambda tree: tree):
             if all(tree.node_count <= 1 for tree in stage):
                 continue
             stage_sum = sum(tree.impurity_importances(n_features) / tree.cover[0]
