@@ -16,7 +16,7 @@ values in code order) and ``is_categorical_`` (boolean mask).
 import numpy as np
 from scipy import sparse
 
-from ._data import _frame, is_dataframe, non_numeric_columns
+from ._data import _frame, is_dataframe, non_numeric_columns, nw
 
 # Codes are bins of a uint8 bin matrix whose last bin holds missing values.
 MAX_CATEGORIES = 255
@@ -114,9 +114,11 @@ def _dtype_categories(X, j):
         return None
     frame = _frame(X)
     column = frame.get_column(frame.columns[j])
+    if column.dtype not in (nw.Categorical, nw.Enum):
+        return None  # strings: sorted, not in order of appearance
     try:
         return list(column.cat.get_categories().to_numpy())
-    except Exception:  # not a categorical dtype
+    except Exception:  # a backend without declared categories
         return None
 
 
