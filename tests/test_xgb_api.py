@@ -483,3 +483,23 @@ def test_bad_predict_input_raises(split_data):
     shifted = model.predict(Xv, output_margin=True, base_margin=np.ones((Xv.shape[0], 3)))
     assert_allclose(shifted - margin,
                     1 - np.tile(model._base_margin, (Xv.shape[0], 1)))
+
+
+def test_xgboost_accessors():
+    """get_num_boosting_rounds, get_xgb_params and get_booster as in xgboost:
+    the booster built from the export predicts our margins."""
+    import xgboost
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5)).astype(np.float32).astype(np.float64)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    est = XGBClassifier(n_estimators=7, max_depth=3).fit(X, y)
+    assert est.get_num_boosting_rounds() == 7
+    params = est.get_xgb_params()
+    assert params["max_depth"] == 3 and "n_estimators" not in params
+    booster = est.get_booster()
+    assert isinstance(booster, xgboost.Booster)
+    np.testing.assert_allclose(booster.predict(xgboost.DMatrix(X), output_margin=True),
+                               est.predict(X, output_margin=True), atol=1e-5)
+    with pytest.raises(ValueError, match="cannot be exported"):
+        XGBRegressor(n_estimators=2, objective="reg:absoluteerror").fit(X, X[:, 0]) \
+            .get_booster()

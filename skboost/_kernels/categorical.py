@@ -128,6 +128,15 @@ def best_category_subset(stats, nb, missing_row, parent, K, params, lower, upper
     return best, best_missing
 
 
+@serial
+def _no_split(out_gain, out_missing_left, out_bitset, j, i, f):
+    """Outputs of a (node, feature) pair that is not searched (not drawn)."""
+    out_gain[j, f] = -np.inf
+    out_missing_left[j, f] = 0
+    for w in range(BITSET_WORDS):
+        out_bitset[j, i, w] = 0
+
+
 @parallel
 def find_categorical_splits(hist, slots, node_sums, lower, upper, cat_features,
                             n_bins_non_missing, missing_bin, feature_mask, use_mask, params,
@@ -156,10 +165,7 @@ def find_categorical_splits(hist, slots, node_sums, lower, upper, cat_features,
         i = job - j * n_cat
         f = cat_features[i]
         if use_mask and feature_mask[j, f] == 0:
-            out_gain[j, f] = -np.inf
-            out_missing_left[j, f] = 0
-            for w in range(BITSET_WORDS):
-                out_bitset[j, i, w] = 0
+            _no_split(out_gain, out_missing_left, out_bitset, j, i, f)
             continue
         gain, missing_left = best_category_subset(
             hist[slots[j], f], n_bins_non_missing[f], missing_bin, node_sums[j], K, params,
@@ -195,10 +201,7 @@ def find_categorical_splits_rows(X_binned, sample_indices, starts, ends, g, h, n
         i = job - j * n_cat
         f = cat_features[i]
         if use_mask and feature_mask[j, f] == 0:
-            out_gain[j, f] = -np.inf
-            out_missing_left[j, f] = 0
-            for w in range(BITSET_WORDS):
-                out_bitset[j, i, w] = 0
+            _no_split(out_gain, out_missing_left, out_bitset, j, i, f)
             continue
         nb = n_bins_non_missing[f]
         stats = np.zeros((nb + 1, C))  # row nb: missing values

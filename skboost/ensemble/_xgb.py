@@ -11,8 +11,10 @@ Beyond xgboost: any class labels, early stopping without an eval set (an
 internal validation split), realignment of reordered DataFrame columns, no
 restriction on feature names.
 """
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
+import numba
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
@@ -25,9 +27,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._binning import BinMapper
 from .._data import columns_with_nan
-from .._dtypes import INDEX_DTYPE, MAX_BINS
+from .._dtypes import INDEX_DTYPE, MAX_BINS, as_float
 from .._features import ColumnSampler, parse_interaction_constraints
 from .._grower import GrowerParams, TreeGrower
+from .._kernels.objectives import LOGISTIC, SOFTMAX, SQUARED_ERROR, xgb_gradients
 from .._kernels.predict import add_leaf_values
 from .._metrics import Metric
 from .._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
@@ -41,6 +44,12 @@ from ._xgb_monitor import Monitor, call_callbacks, check_callbacks
 from ._xgb_trees import (column_is_nan, drop_zero_weight, missing_split_thresholds,
                          truncate_levels)
 
+# Objectives with a gradient kernel (one parallel pass)
+KERNEL_OBJECTIVES = {"reg:squarederror": SQUARED_ERROR, "binary:logistic": LOGISTIC,
+                     "reg:logistic": LOGISTIC, "binary:logitraw": LOGISTIC,
+                     "multi:softprob": SOFTMAX, "multi:softmax": SOFTMAX}
+# Gradients of at least this many rows are computed in blocks on threads.
+GRADIENT_BLOCK_ROWS = 100_000
 # xgboost's smallest loss reduction that counts as a split (kRtEps)
 MIN_GAIN = 1e-6
 # xgboost's max_delta_step for count:poisson when none is given
@@ -471,7 +480,35 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """Gradients and hessians as xgboost computes them: from float32 margins,
         rounded to float32 (the same rounding keeps near-tied splits choosing as
         xgboost's do).  The weights multiply the rounded values in float64, so
-        a weight of 3 gives exactly the sums of 3 repeated rows."""
+        a weight of 3 gives exactly the sums of 3 repeated rows.
+
+        Built-in objectives are per-row: large inputs are computed in row
+        blocks on the estimator's threads (numpy releases the GIL), the same
+        values as in one piece.  A user's callable gets all rows at once."""
+        kernel = KERNEL_OBJECTIVES.get(self._objective.name)
+        if kernel is not None and not getattr(self._objective, "weights_inside", False):
+            g = np.empty_like(margin)
+            h = np.empty_like(margin)
+            xgb_gradients(kernel, as_float(y), np.ascontiguousarray(margin),
+                          as_float(w), g, h)
+            return g, h
+        n_threads = numba.get_num_threads()
+        n = y.shape[0]
+        if n < GRADIENT_BLOCK_ROWS or n_threads < 2 or self._objective.name == "custom":
+            return self._block_gradients(y, margin, w)
+        g = np.empty_like(margin)
+        h = np.empty_like(margin)
+        bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
+
+        def block(i):
+            part = slice(bounds[i], bounds[i + 1])
+            g[part], h[part] = self._block_gradients(y[part], margin[part], w[part])
+
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(block, range(n_threads)))
+        return g, h
+
+    def _block_gradients(self, y, margin, w):
         m32 = margin.astype(np.float32).astype(np.float64)
         if getattr(self._objective, "weights_inside", False):
             g, h = self._objective.gradients(y, m32, w)  # a function applying weights
@@ -631,6 +668,35 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """Per-round metric values: ``{"validation_0": {"logloss": [...]}, ...}``."""
         check_is_fitted(self, "_forest")
         return self.evals_result_
+
+    def get_num_boosting_rounds(self):
+        """Boosting rounds of the fitted model (xgboost's method)."""
+        check_is_fitted(self, "_forest")
+        return self.n_estimators_
+
+    def get_xgb_params(self):
+        """The parameters as xgboost's ``get_xgb_params`` lists them: every
+        parameter except those only the scikit-learn wrapper reads."""
+        wrapper_only = {"n_estimators", "early_stopping_rounds", "callbacks",
+                        "importance_type", "enable_categorical", "missing",
+                        "validation_fraction"}
+        return {k: v for k, v in self.get_params().items() if k not in wrapper_only}
+
+    def get_booster(self):
+        """The model as an ``xgboost.Booster`` (needs xgboost installed; squared
+        error, logistic and softmax objectives), built from
+        :meth:`export_xgboost_json`: serve or inspect it with xgboost's tools."""
+        import os
+        import tempfile
+        try:
+            import xgboost
+        except ImportError as exc:
+            raise ImportError("get_booster() builds an xgboost.Booster: pip install "
+                              "xgboost (or xgboost-cpu).") from exc
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "model.json")
+            self.export_xgboost_json(path)
+            return xgboost.Booster(model_file=path)
 
     def _xgboost_parts(self):
         """What ``export_xgboost_json`` needs (squared error, logistic, softmax)."""
