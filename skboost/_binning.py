@@ -8,7 +8,7 @@ from scipy import sparse
 
 from ._data import canonical_sparse
 from ._dtypes import BIN_DTYPE, MAX_BINS, as_float
-from ._kernels.binning import map_sparse_to_bins, map_to_bins
+from ._kernels.binning import lookup_tables, map_sparse_to_bins, map_to_bins_indexed
 
 # Thresholds are learned on at most this many rows (a deterministic
 # subsample); more rows barely move 255 quantiles but cost a full sort.
@@ -281,7 +281,10 @@ class BinMapper:
                                np.asarray(X.data, dtype=np.float64), self._flat,
                                self._offsets, self.missing_bin_, out)
         else:
-            map_to_bins(X, self._flat, self._offsets, self.missing_bin_, out)
+            # the tables take a millisecond: rebuilt per call, never stored
+            map_to_bins_indexed(X, self._flat, self._offsets,
+                                *lookup_tables(self._flat, self._offsets),
+                                self.missing_bin_, out)
         return out
 
     def bin_upper_edge(self, feature, bin_index):

@@ -805,3 +805,25 @@ def test_unit_hessian_histograms_equal_summed_ones(seed):
                                 np.full((2, d, 256, 3), np.nan), n_bins, 255,
                                 unit_hessian=True)
     np.testing.assert_array_equal(counted, summed)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_indexed_binning_equals_plain_binary_search(seed):
+    """The lookup-table binning gives the bins of the plain binary search on
+    skewed, discrete, constant, infinite and missing values."""
+    from skboost._binning import BinMapper
+    from skboost._kernels.binning import lookup_tables, map_to_bins_indexed
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    X = np.column_stack([rng.normal(size=n), rng.exponential(size=n) ** 4,
+                         rng.integers(0, 5, n).astype(float), np.full(n, 3.0),
+                         np.round(rng.normal(size=n), 1), rng.normal(size=n) * 1e-300])
+    X[rng.random(X.shape) < 0.05] = np.nan
+    mapper = BinMapper(255).fit(X)
+    X[:3, 0] = [np.inf, -np.inf, 1e308]
+    plain = np.empty(X.shape, dtype=np.uint8, order="F")
+    indexed = np.empty_like(plain)
+    map_to_bins(np.ascontiguousarray(X), mapper._flat, mapper._offsets, 255, plain)
+    map_to_bins_indexed(np.ascontiguousarray(X), mapper._flat, mapper._offsets,
+                        *lookup_tables(mapper._flat, mapper._offsets), 255, indexed)
+    np.testing.assert_array_equal(indexed, plain)
