@@ -367,7 +367,7 @@ def test_reordered_dataframe_columns():
 
 
 def test_polars_categorical_enum_and_string_columns():
-    pl = pytest.importorskip("polars")
+    import polars as pl
     X, y = mixed_frame()
     settings = dict(n_estimators=10, max_depth=3)
     reference = GradientBoostingRegressor(**settings).fit(X, y["reg"])
@@ -557,24 +557,19 @@ def _check_subset_found(family, split_method, categories, left):
     np.testing.assert_array_equal(np.round(pred) if family.endswith("reg") else pred, y)
 
 
-def _subset_params(marks_for):
-    params = []
-    for family in FAMILIES:
-        for split_method in SPLIT_METHODS:
-            reason = marks_for(family)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            params.append(pytest.param(family, split_method, marks=marks,
-                                       id=f"{family}-{split_method}"))
-    return params
+def _family_params():
+    """Every family with both split methods."""
+    return [pytest.param(family, split_method, id=f"{family}-{split_method}")
+            for family in FAMILIES for split_method in SPLIT_METHODS]
 
 
-@pytest.mark.parametrize("family, split_method", _subset_params(lambda family: None))
+@pytest.mark.parametrize("family, split_method", _family_params())
 def test_depth1_tree_finds_a_category_subset(family, split_method):
     """Signal on {a, c} against {b, d}: one split finds it exactly."""
     _check_subset_found(family, split_method, ["a", "b", "c", "d"], ["a", "c"])
 
 
-@pytest.mark.parametrize("family, split_method", _subset_params(lambda family: None))
+@pytest.mark.parametrize("family, split_method", _family_params())
 def test_depth1_tree_finds_a_subset_of_five_categories(family, split_method):
     """{a, c, e} against {b, d}: five categories, searched by sorted prefixes."""
     _check_subset_found(family, split_method, ["a", "b", "c", "d", "e"], ["a", "c", "e"])
@@ -587,13 +582,6 @@ def fitted(family, split_method):
     est = family_factories()[family](split_method).fit(X, y[target_for(family)])
     assert categorical_splits(est), "no categorical split: the test checks nothing"
     return est
-
-
-def _family_params(marked=None, reason=""):
-    return [pytest.param(family, split_method, id=f"{family}-{split_method}",
-                         marks=[pytest.mark.xfail(strict=True, reason=reason)]
-                         if family == marked else [])
-            for family in FAMILIES for split_method in SPLIT_METHODS]
 
 
 def _test_rows():

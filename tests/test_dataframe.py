@@ -7,15 +7,14 @@ native categorical support lands.
 """
 import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 import pytest
 from numpy.testing import assert_array_equal
 
 from skboost import (AdaBoostClassifier, AdaBoostRegressor, GradientBoostingClassifier,
                      GradientBoostingRegressor, RandomForestClassifier,
                      RandomForestRegressor)
-
-pl = pytest.importorskip("polars")
-pa = pytest.importorskip("pyarrow")
 
 ODD_NAMES = ["a b", "x[0]", "f<1>", "ünïcödé", "c]", "", "  ", "a,b", "日本"]
 
