@@ -4,9 +4,9 @@ DataFrames (pandas, polars, pyarrow and anything else narwhals reads, as
 scikit-learn does) and scipy sparse matrices/arrays are handled here, in one
 place, before and after scikit-learn's ``validate_data``:
 
-* at fit, DataFrame columns must be numeric (or boolean); string and
-  categorical columns are refused with a clear message until native
-  categorical support lands (:func:`check_numeric_columns` is the hook);
+* at fit, DataFrame columns are numeric (or boolean) or categorical features
+  (``skboost._categories`` encodes those first); other non-numeric columns
+  are refused with a clear message (:func:`check_numeric_columns`);
 * at predict, a DataFrame whose columns are the fit columns in another order
   is realigned by name (scikit-learn itself would refuse it); missing or
   unknown columns are an error naming them (:func:`align_columns`);
