@@ -86,8 +86,10 @@ def _accepts_sparse(estimator):
 def validate_fit_data(estimator, X, y, sample_weight, y_numeric, multi_output=False):
     """Validate training data; NaN allowed in X, inf nowhere.
 
-    DataFrames must have numeric columns (their names become
-    ``feature_names_in_``); sparse input stays sparse when the estimator's
+    Categorical features (the estimator's ``categorical_features``, or
+    ``enable_categorical`` for XGB) become category codes first
+    (:mod:`skboost._categories`); a DataFrame's column names become
+    ``feature_names_in_``; sparse input stays sparse when the estimator's
     tags accept it (see :mod:`skboost._data`).
 
     Returns
