@@ -251,7 +251,7 @@ def xgboost_trees(frame):
 
 @pytest.fixture(scope="module")
 def xgb_model():
-    xgboost = pytest.importorskip("xgboost")
+    import xgboost
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 5))
     y = X[:, 0] + 0.5 * X[:, 1] ** 2 + 0.1 * rng.normal(size=200)

@@ -192,7 +192,7 @@ def test_loaded_model_keeps_fitting_with_warm_start(tmp_path):
 
 
 def test_feature_names_round_trip(tmp_path):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame(X_TRAIN, columns=["a", "b", "c", "d"])
     est = RandomForestRegressor(n_estimators=2, random_state=0).fit(frame, TARGETS["reg"])
     est.save_model(tmp_path / "m.json")

@@ -375,7 +375,7 @@ def _shap_dict_model(trees, weights):
 @pytest.mark.parametrize("name", ["gb_regressor", "rf_regressor_multioutput",
                                   "rf_classifier_multiclass", "rf_regressor_exact_deep"])
 def test_equals_shap_tree_explainer(fitted, name, mode):
-    shap = pytest.importorskip("shap")
+    import shap
     est = fitted[name]
     trees = est._forest.trees
     weights = np.ones(len(trees)) if name.startswith("gb") else np.full(len(trees),
@@ -391,7 +391,7 @@ def test_equals_shap_tree_explainer(fitted, name, mode):
 
 
 def test_gb_multiclass_equals_shap_per_class(fitted, mode):
-    shap = pytest.importorskip("shap")
+    import shap
     est = fitted["gb_multiclass"]
     contrib = est.predict_contributions(X)
     for k in range(3):
@@ -434,7 +434,7 @@ def _trees_from_xgboost(booster):
 def test_equals_xgboost_pred_contribs(mode):
     """Trees of a real xgboost model, explained with their hessian covers,
     give xgboost's own SHAP values (xgboost works in float32)."""
-    xgb = pytest.importorskip("xgboost")
+    import xgboost as xgb
     import json
     rng = np.random.RandomState(2)
     Xx = rng.uniform(-1, 1, size=(400, 5)).astype(np.float32).astype(np.float64)

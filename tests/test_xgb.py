@@ -27,7 +27,7 @@ from sklearn.metrics import r2_score, roc_auc_score
 
 from skboost import XGBClassifier, XGBRegressor
 
-xgb = pytest.importorskip("xgboost")
+import xgboost as xgb
 
 TOL = 1e-5
 
@@ -370,7 +370,6 @@ def test_warm_start_10_plus_10_equals_20(kind, tree_method):
 
 
 def test_warm_start_from_a_saved_model_file(tmp_path):
-    pytest.importorskip("skboost._model_io", reason="model files not available yet")
     X, y = _data("reg")
     first = XGBRegressor(n_estimators=5, **{k: v for k, v in EXACT.items()
                                             if k != "n_estimators"}).fit(X, y)
@@ -457,7 +456,7 @@ def test_monotone_constraints_forms_and_effect():
     tup = XGBRegressor(n_estimators=5, monotone_constraints=(1, 0, 0, 0, 0)).fit(X, y)
     txt = XGBRegressor(n_estimators=5, monotone_constraints="(1,0,0,0,0)").fit(X, y)
     assert_allclose(tup.predict(X), txt.predict(X))
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(5)])
     named = XGBRegressor(n_estimators=5, monotone_constraints={"c0": 1}).fit(frame, y)
     assert_allclose(named.predict(frame), tup.predict(X))
@@ -489,7 +488,7 @@ def test_interaction_constraints_hold_on_every_path(tree_method):
 
 
 def test_interaction_constraints_by_name_and_string():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _data("reg")
     frame = pd.DataFrame(X, columns=list("abcde"))
     by_index = XGBRegressor(n_estimators=4, interaction_constraints=[[0, 1], [2, 3, 4]])

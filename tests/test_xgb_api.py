@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skboost import XGBClassifier, XGBRegressor
 
-xgb = pytest.importorskip("xgboost")
+import xgboost as xgb
 
 EXACT = dict(tree_method="exact", n_jobs=1)
 
@@ -334,7 +334,7 @@ def test_callbacks_are_validated():
 
 
 def test_dataframe_names_realignment_and_odd_characters():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _data("reg")
     names = ["a[0]", "b<1>", "c]", "d d", "e"]
     frame = pd.DataFrame(X, columns=names)

@@ -26,7 +26,7 @@ from skboost._metrics import Metric
 from skboost._objectives import (CLASSIFICATION_OBJECTIVES, REGRESSION_OBJECTIVES,
                                  make_objective, xgb_quantile)
 
-xgb = pytest.importorskip("xgboost")
+import xgboost as xgb
 
 RNG = np.random.RandomState(0)
 N = 200

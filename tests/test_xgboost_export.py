@@ -11,7 +11,7 @@ from skboost import (GradientBoostingClassifier, GradientBoostingRegressor,
                      RandomForestRegressor)
 from skboost import _xgboost_export as xe
 
-xgb = pytest.importorskip("xgboost")
+import xgboost as xgb
 
 RTOL = ATOL = 1e-5
 FLOAT32_MAX = np.finfo(np.float32).max
@@ -111,7 +111,7 @@ def test_xgboost_predicts_the_same(factory, target, tmp_path):
 
 
 def test_feature_names_are_exported(tmp_path):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame(X_TRAIN, columns=["a", "b c", "d", "e", "f"])
     est = GradientBoostingRegressor(n_estimators=5).fit(frame, Y["reg"])
     booster = _booster(est, tmp_path)
@@ -200,7 +200,7 @@ def test_split_conditions_agree_with_float64_thresholds():
 def _categorical_data(n=600, seed=0):
     """Two categorical features (10 and 3 categories, with NaN) among numeric
     ones, as a DataFrame and as the category codes xgboost reads."""
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     rng = np.random.RandomState(seed)
     letters = list("abcdefghij")
     frame = pd.DataFrame({
