@@ -8,6 +8,7 @@ from scipy import sparse
 
 from ._data import canonical_sparse
 from ._dtypes import BIN_DTYPE, MAX_BINS, as_float
+from ._sparse_bins import bin_sparse, wants_sparse_bins
 from ._kernels.binning import lookup_tables, map_sparse_to_bins, map_to_bins_indexed
 
 # Thresholds are learned on at most this many rows (a deterministic
@@ -92,7 +93,7 @@ def distinct_values(values, n_zero):
     return distinct
 
 
-def _column_parts(values, rows, sample_weight, n_rows):
+def _column_parts(values, rows, sample_weight, total_weight, n_rows):
     """Non-missing non-zero values, their weights, and the zeros' count and
     weight of one column given by its stored ``values`` at ``rows``.
 
@@ -105,7 +106,7 @@ def _column_parts(values, rows, sample_weight, n_rows):
     n_zero = n_rows - int(np.count_nonzero(other))
     zero_weight = 0.0
     if n_zero:
-        zero_weight = max(0.0, float(sample_weight.sum() - sample_weight[rows[other]].sum()))
+        zero_weight = max(0.0, total_weight - float(sample_weight[rows[other]].sum()))
     return values[present], sample_weight[rows[present]], n_zero, zero_weight
 
 
@@ -118,16 +119,17 @@ def iter_columns(X, sample_weight):
     stored values); a dense one column by column.
     """
     n_rows, n_features = X.shape
+    total_weight = float(sample_weight.sum())  # once: features can be many
     if sparse.issparse(X):
         X = canonical_sparse(X, "csc")
         for f in range(n_features):
             part = slice(X.indptr[f], X.indptr[f + 1])
             yield partial(_column_parts, X.data[part], X.indices[part], sample_weight,
-                          n_rows)
+                          total_weight, n_rows)
         return
     rows = np.arange(n_rows)
     for f in range(n_features):
-        yield partial(_column_parts, X[:, f], rows, sample_weight, n_rows)
+        yield partial(_column_parts, X[:, f], rows, sample_weight, total_weight, n_rows)
 
 
 def midpoint_thresholds(lower, upper):
@@ -259,20 +261,27 @@ class BinMapper:
                              f"more than max_bins={limit}; raise max_bins (at most "
                              f"{MAX_BINS}) or group rare categories.")
 
-    def transform(self, X):
+    def transform(self, X, sparse_output=False):
         """Map ``X`` to bins.
 
         Parameters
         ----------
         X : ndarray or sparse matrix of shape (n_samples, n_features), float64
             A sparse ``X`` is read through one CSC copy of its stored values.
+        sparse_output : bool, default=False
+            Keep the bins of a sparse enough ``X`` sparse (see
+            :mod:`skboost._sparse_bins`): for callers that read bins only
+            through the grower and :meth:`Tree.add_binned`.
 
         Returns
         -------
         ndarray of shape (n_samples, n_features), uint8 (int32 when
-        ``max_bins`` is None), Fortran order
+        ``max_bins`` is None), Fortran order, or SparseBins
         """
         X = _as_input(X)
+        if sparse_output and self.bin_dtype_ == BIN_DTYPE and wants_sparse_bins(X):
+            return bin_sparse(X, self._flat, self._offsets, self.missing_bin_,
+                              self.bin_dtype_)
         out = np.empty(X.shape, dtype=self.bin_dtype_, order="F")
         if sparse.issparse(X):
             X = canonical_sparse(X, "csc")

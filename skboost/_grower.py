@@ -12,6 +12,7 @@ values and the resulting node arrays are shared.
 import copy
 import heapq
 import inspect
+from functools import partial
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from ._kernels.categorical import (BITSET_WORDS, categorical_left_sums,
                                    categorical_left_sums_rows, find_categorical_splits,
                                    find_categorical_splits_rows)
 from ._kernels.partition import partition_nodes
+from ._kernels.sparse import partition_nodes_sparse
+from ._sparse_bins import GATHER_CELLS, SparseBins
 from ._kernels.split import find_splits_sorted, select_best_exact
 from ._tree import LEAF, Tree, _alive, compact_tree, prune_ccp
 
@@ -204,7 +207,8 @@ class TreeGrower:
     Parameters
     ----------
     X_binned : ndarray of shape (n_samples, n_features), uint8 or int32, F order
-        Bins (histogram engine) or ranks among distinct values (exact engine).
+        Bins (histogram engine) or ranks among distinct values (exact engine);
+        or :class:`~skboost._sparse_bins.SparseBins` (histogram engine).
     bin_mapper : BinMapper
         Fitted on the same data: bins per feature and thresholds.
     n_channels : int
@@ -216,6 +220,7 @@ class TreeGrower:
 
     def __init__(self, X_binned, bin_mapper, n_channels, params, splitter=None):
         self.X_binned = X_binned
+        self.sparse_bins = isinstance(X_binned, SparseBins)
         self.bin_mapper = bin_mapper
         self.n_bins_non_missing = bin_mapper.n_bins_non_missing_
         self.missing_bin = bin_mapper.missing_bin_
@@ -358,7 +363,7 @@ class TreeGrower:
         if histograms is not None:
             pool, slots = histograms
             find_categorical_splits(pool, slots, *common)
-        else:
+        else:  # (sparse X has no categorical features: dense bins here)
             find_categorical_splits_rows(self.X_binned, self.sample_indices, t.start[nodes],
                                          t.end[nodes], self.g, self.h, *common)
         rows = np.arange(m)
@@ -407,13 +412,58 @@ class TreeGrower:
             scan_outputs(m, self.n_features, self.C)
         mask, use_mask = self.feature_mask(m)
         sums = np.ascontiguousarray(t.sums[nodes])
-        find_splits_sorted(self.X_binned, self.sample_indices, t.start[nodes], t.end[nodes],
-                           self.g, self.h, sums, t.lower[nodes], t.upper[nodes],
-                           self.n_bins_non_missing, self.missing_bin, mask, use_mask,
-                           self.monotonic_cst, self.split_params, gains, bins, missing,
-                           left_by_feature, missing_count, next_bins)
+        for sel, X, idx, starts, ends, g, h in self.row_batches(nodes):
+            find_splits_sorted(X, idx, starts, ends, g, h, sums[sel], t.lower[nodes[sel]],
+                               t.upper[nodes[sel]], self.n_bins_non_missing,
+                               self.missing_bin, mask[sel] if use_mask else mask, use_mask,
+                               self.monotonic_cst, self.split_params, gains[sel], bins[sel],
+                               missing[sel], left_by_feature[sel], missing_count[sel],
+                               next_bins[sel])
         return select_sorted(sums, gains, bins, missing, left_by_feature, missing_count,
                              next_bins)
+
+    def row_batches(self, nodes):
+        """What the row kernels read for ``nodes``, in batches.
+
+        Yields
+        ------
+        selection : slice
+            The nodes of this batch (into ``nodes``).
+        X : ndarray of shape (n_rows, n_features), uint8 or int32, F order
+        sample_indices : ndarray of shape (n_rows,), int32
+        starts, ends : ndarray of shape (n_batch_nodes,), int64
+            Each node's range of ``sample_indices``.
+        g, h : ndarray
+            Statistics indexed by the values of ``sample_indices``.
+
+        Dense bins are read in place (one batch); sparse bins are gathered
+        into dense blocks of the nodes' rows, a bounded number of cells at a
+        time (these kernels serve small nodes).
+        """
+        t = self.nodes
+        starts, ends = t.start[nodes], t.end[nodes]
+        if not self.sparse_bins:
+            yield slice(None), self.X_binned, self.sample_indices, starts, ends, self.g, self.h
+            return
+        counts = ends - starts
+        batch_rows = max(1, GATHER_CELLS // max(1, self.n_features))
+        first = 0
+        while first < nodes.size:
+            stop = first + 1
+            rows = counts[first]
+            while stop < nodes.size and rows + counts[stop] <= batch_rows:
+                rows += counts[stop]
+                stop += 1
+            sel = slice(first, stop)
+            local_ends = np.cumsum(counts[sel])
+            local_starts = local_ends - counts[sel]
+            positions = (np.repeat(starts[sel] - local_starts, counts[sel])
+                         + np.arange(rows, dtype=np.int64))
+            row_ids = self.sample_indices[positions]
+            yield (sel, self.X_binned.gather(row_ids), np.arange(rows, dtype=INDEX_DTYPE),
+                   local_starts, local_ends, np.ascontiguousarray(self.g[row_ids]),
+                   np.ascontiguousarray(self.h[row_ids]))
+            first = stop
 
     def row_sums(self, node):
         """Sums (C,) of a node computed from its rows."""
@@ -432,10 +482,15 @@ class TreeGrower:
         m = parents.size
         starts = t.start[parents]
         n_left = np.empty(m, dtype=np.int64)
-        partition_nodes(self.X_binned, self.sample_indices, self._buffer, self._flags,
-                        starts, t.end[parents], t.feature[parents], t.bin[parents],
-                        t.missing_left[parents], self.missing_bin, t.categorical[parents],
-                        np.ascontiguousarray(t.bitset[parents]), n_left)
+        if self.sparse_bins:
+            partition = partial(partition_nodes_sparse, *self.X_binned.csr,
+                                self.X_binned.zero_bin)
+        else:
+            partition = partial(partition_nodes, self.X_binned)
+        partition(self.sample_indices, self._buffer, self._flags, starts, t.end[parents],
+                  t.feature[parents], t.bin[parents], t.missing_left[parents],
+                  self.missing_bin, t.categorical[parents],
+                  np.ascontiguousarray(t.bitset[parents]), n_left)
         children = t.add(2 * m)
         lefts, rights = children[0::2], children[1::2]
         t.left[parents] = lefts

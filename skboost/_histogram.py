@@ -8,6 +8,7 @@ import numpy as np
 
 from ._dtypes import INDEX_DTYPE, SUM_DTYPE
 from ._kernels.histogram import build_histograms, gather_stats, subtract_histograms
+from ._kernels.sparse import build_histograms_sparse, pack_node_rows
 from ._kernels.split import find_splits, select_best_splits
 
 # Histograms kept alive at once are bounded by this many bytes; beyond it,
@@ -22,8 +23,12 @@ class HistogramSplitter:
         """Allocate the buffers for ``grower``'s data (once per fit)."""
         self.grower = grower
         n_samples = grower.X_binned.shape[0]
-        self._ordered_g = np.empty((n_samples, grower.K), dtype=SUM_DTYPE)
-        self._ordered_h = np.empty(n_samples, dtype=SUM_DTYPE)
+        if grower.sparse_bins:
+            # statistics and node of each row, one cache line apart
+            self._packed = np.empty((n_samples, grower.C), dtype=SUM_DTYPE)
+        else:
+            self._ordered_g = np.empty((n_samples, grower.K), dtype=SUM_DTYPE)
+            self._ordered_h = np.empty(n_samples, dtype=SUM_DTYPE)
         n_bins = grower.missing_bin + 1
         slot_bytes = grower.n_features * n_bins * grower.C * 8
         self._max_slots = max(4, HISTOGRAM_MEMORY_BUDGET // slot_bytes)
@@ -67,6 +72,12 @@ class HistogramSplitter:
             return gr.row_sums(root[0])
         self.evaluate = self.evaluate_histograms
         gr.nodes.slot[root] = self._take_slots(1)
+        if gr.sparse_bins:
+            # sparse histograms take the zero bins from the node's sums
+            sums = gr.row_sums(root[0])
+            gr.nodes.sums[root[0]] = sums
+            self._build(root)
+            return sums
         self._build(root)
         hist = self._pool[gr.nodes.slot[root[0]], 0]
         return hist[:gr.n_bins_non_missing[0]].sum(axis=0) + hist[gr.missing_bin]
@@ -77,11 +88,26 @@ class HistogramSplitter:
         t = gr.nodes
         starts = t.start[nodes]
         ends = t.end[nodes]
+        if gr.sparse_bins:
+            self._build_sparse(nodes, starts, ends)
+            return
         gather_stats(gr.sample_indices, gr.g, gr.h, starts, ends,
                      self._ordered_g, self._ordered_h)
         build_histograms(gr.X_binned, gr.sample_indices, self._ordered_g,
                          self._ordered_h, starts, ends, t.slot[nodes],
                          gr.n_bins_non_missing, gr.missing_bin, gr.unit_hessian, self._pool)
+
+    def _build_sparse(self, nodes, starts, ends):
+        """Histograms of ``nodes`` from sparse bins: one pass over the stored
+        entries for all of them, zero bins from the nodes' sums."""
+        gr = self.grower
+        t = gr.nodes
+        pack_node_rows(gr.sample_indices, starts, ends, gr.g, gr.h, self._packed)
+        Xb = gr.X_binned
+        build_histograms_sparse(Xb.csc_indptr, Xb.csc_rows, Xb.csc_bins, Xb.zero_bin,
+                                self._packed, np.ascontiguousarray(t.sums[nodes]),
+                                t.slot[nodes], gr.n_bins_non_missing, gr.missing_bin,
+                                self._pool)
 
     def evaluate_histograms(self, nodes):
         """Find the best split of ``nodes`` (histograms in their slots)."""

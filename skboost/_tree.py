@@ -9,10 +9,12 @@ import numba
 import numpy as np
 
 from ._config import threads, threads_for_work
-from ._data import dense_row_chunks
+from ._data import canonical_sparse, dense_row_chunks
 from ._dtypes import INDEX_DTYPE
 from ._kernels.categorical import BITSET_WORDS
 from ._kernels.predict import apply_raw, predict_binned, predict_raw
+from ._kernels.sparse import predict_binned_sparse, predict_raw_csr
+from ._sparse_bins import SparseBins, wants_sparse_bins
 
 LEAF = -1
 
@@ -119,10 +121,7 @@ class Tree:
 
     def add_binned(self, X_binned, missing_bin, out, column=0):
         """Add this tree's values on binned rows to ``out[:, column:]``."""
-        p = pack_trees([self], [column])
-        predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
-                       p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
-                       p["roots"], p["columns"], 0, 1, missing_bin, out)
+        _add_binned(pack_trees([self], [column]), X_binned, missing_bin, out, 0, 1)
         return out
 
     def impurity_importances(self, n_features):
@@ -136,10 +135,30 @@ def _add_raw(p, X, out, first_tree, stop_tree):
     """:func:`~skboost._kernels.predict.predict_raw` of packed trees ``p`` on
     dense or sparse ``X``, one bounded dense chunk of rows at a time."""
     with _predict_threads(X.shape[0], stop_tree - first_tree):
+        if wants_sparse_bins(X):  # read in place: densifying would cost n x d
+            X = canonical_sparse(X, "csr")
+            predict_raw_csr(np.asarray(X.indptr, dtype=np.int64),
+                            np.asarray(X.indices, dtype=INDEX_DTYPE), X.data, p["feature"],
+                            p["threshold"], p["missing_left"], p["categorical"],
+                            p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"],
+                            p["columns"], first_tree, stop_tree, out)
+            return
         for start, stop, block in dense_row_chunks(X):
             predict_raw(block, p["feature"], p["threshold"], p["missing_left"],
                         p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
                         p["roots"], p["columns"], first_tree, stop_tree, out[start:stop])
+
+
+def _add_binned(p, X_binned, missing_bin, out, first_tree, stop_tree):
+    """:func:`~skboost._kernels.predict.predict_binned` of packed trees ``p``
+    on dense bins or :class:`~skboost._sparse_bins.SparseBins`."""
+    trees = (p["feature"], p["threshold_bin"], p["missing_left"], p["categorical"],
+             p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"], p["columns"],
+             first_tree, stop_tree, missing_bin, out)
+    if isinstance(X_binned, SparseBins):
+        predict_binned_sparse(*X_binned.csr, X_binned.zero_bin, *trees)
+    else:
+        predict_binned(X_binned, *trees)
 
 
 def pack_trees(trees, columns):
@@ -248,10 +267,7 @@ class Forest:
         stop_tree = self._check_range(first_tree, stop_tree, out, X_binned.shape[0])
         if stop_tree <= first_tree:
             return out
-        p = self._pack()
-        predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
-                       p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
-                       p["roots"], p["columns"], first_tree, stop_tree, missing_bin, out)
+        _add_binned(self._pack(), X_binned, missing_bin, out, first_tree, stop_tree)
         return out
 
     def apply(self, X):

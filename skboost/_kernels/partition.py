@@ -80,6 +80,29 @@ def partition_nodes(X_binned, sample_indices, buffer, flags, starts, ends, featu
         chunk_left[c] = _left_flags(X_binned[:, features[j]], sample_indices, chunk_start[c],
                                     chunk_end[c], threshold_bins[j], missing_lefts[j],
                                     missing_bin, categorical[j], bitsets[j], flags)
+    scatter_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
+                   buffer, flags, n_left)
+
+
+@parallel
+def scatter_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
+                   buffer, flags, n_left):
+    """Second half of a partition: place each chunk's marked rows.
+
+    Parameters
+    ----------
+    chunk_node, chunk_start, chunk_end : ndarray of shape (n_chunks,), int64
+        Node (index into ``starts``) and position range of each chunk.
+    chunk_left : ndarray of shape (n_chunks,), int64
+        Rows of each chunk flagged left.
+    starts : ndarray of shape (n_nodes,), int64
+    sample_indices : ndarray of shape (n_samples,), int32, modified in place
+    buffer : ndarray of shape (n_samples,), int32, scratch
+    flags : ndarray of shape (n_samples,), uint8
+        1 at the positions whose rows go left.
+    n_left : ndarray of shape (n_nodes,), int64, written
+    """
+    n_chunks = chunk_node.shape[0]
     # offsets of each chunk's left rows and right rows inside its node
     left_offset = np.empty(n_chunks, dtype=np.int64)
     right_offset = np.empty(n_chunks, dtype=np.int64)

@@ -241,7 +241,8 @@ def make_grower(split_method, X, sample_weight, n_channels, params, max_bins, se
     else:
         mapper = BinMapper(max_bins, random_state=seed,
                            n_categories=n_categories).fit(X, sample_weight)
-        X_binned = mapper.transform(X)
+        # the absolute-error splitter reads bins by row: dense bins only
+        X_binned = mapper.transform(X, sparse_output=not absolute_error)
         splitter = None
     if absolute_error:
         splitter = AbsoluteErrorSplitter()

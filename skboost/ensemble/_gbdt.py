@@ -230,7 +230,9 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         X_binned = grower.X_binned
         raw_val = None
         if X_val is not None:
-            X_val_binned = self._bin_mapper.transform(X_val)
+            X_val_binned = (self._bin_mapper.transform(X_val, sparse_output=True)
+                            if self.split_method == "hist" else
+                            self._bin_mapper.transform(X_val))
             raw_val = self._raw_predict(X_val)
         begin = self.n_estimators_ if not first_fit else 0
         self._extend_scores(self.n_estimators)

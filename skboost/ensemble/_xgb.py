@@ -534,7 +534,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         mapper = BinMapper(min(self.max_bin, MAX_BINS), random_state=seed,
                            n_categories=category_counts(self)).fit(
             X, np.maximum(weights, 0.0))
-        return TreeGrower(mapper.transform(X), mapper, 1, params)
+        return TreeGrower(mapper.transform(X, sparse_output=True), mapper, 1, params)
 
     def _grow_tree(self, grower, g, h, rows, rng, X, y, margin, w, k, before):
         grown = grower.grow(np.ascontiguousarray(g[:, np.newaxis]),
