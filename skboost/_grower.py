@@ -561,6 +561,8 @@ class TreeGrower:
         self.nodes = t = _NodeTable(self.K)
         n_rows = rows.size
         self.sample_indices[:n_rows] = rows
+        # rows are increasing: all of them means rows[i] == i
+        self.all_rows_in_order = n_rows == self.sample_indices.size
         root = t.add(1)
         t.start[root], t.end[root], t.depth[root] = 0, n_rows, 0
         t.lower[root], t.upper[root] = -np.inf, np.inf

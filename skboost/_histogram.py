@@ -91,11 +91,16 @@ class HistogramSplitter:
         if gr.sparse_bins:
             self._build_sparse(nodes, starts, ends)
             return
-        gather_stats(gr.sample_indices, gr.g, gr.h, starts, ends,
-                     self._ordered_g, self._ordered_h)
-        build_histograms(gr.X_binned, gr.sample_indices, self._ordered_g,
-                         self._ordered_h, starts, ends, t.slot[nodes],
-                         gr.n_bins_non_missing, gr.missing_bin, gr.unit_hessian, self._pool)
+        if (gr.all_rows_in_order and nodes.size == 1 and nodes[0] == 0
+                and gr.g.flags.c_contiguous and gr.h.flags.c_contiguous):
+            # the root of a tree on every row, in order: position = row
+            ordered_g, ordered_h = gr.g, gr.h
+        else:
+            ordered_g, ordered_h = self._ordered_g, self._ordered_h
+            gather_stats(gr.sample_indices, gr.g, gr.h, starts, ends, ordered_g, ordered_h)
+        build_histograms(gr.X_binned, gr.sample_indices, ordered_g, ordered_h, starts, ends,
+                         t.slot[nodes], gr.n_bins_non_missing, gr.missing_bin,
+                         gr.unit_hessian, self._pool)
 
     def _build_sparse(self, nodes, starts, ends):
         """Histograms of ``nodes`` from sparse bins: one pass over the stored

@@ -72,8 +72,13 @@ class Loss:
         """Unweighted gradients and hessians, each of shape (n_samples, n_trees)."""
         grad = np.empty_like(raw)
         hess = np.empty_like(raw)
-        K_.loss_gradients(self.code, y, raw, self.param, grad, hess)
+        K_.loss_gradients(self.code, y, raw, self.gradient_param, grad, hess)
         return grad, hess
+
+    @property
+    def gradient_param(self):
+        """The ``param`` of the gradient kernels."""
+        return self.param
 
     def leaf_values(self, grown, y, raw, grad, hess, weight, l2):
         """Line-search value of every leaf of ``grown`` (column ``raw`` of one tree).
@@ -109,10 +114,43 @@ class Loss:
         out = np.empty(((y.shape[0] + 65535) // 65536, 2))
         K_.weighted_loss_sums(self.code, as_stat(y), np.ascontiguousarray(raw, np.float64),
                               float(self.loss_param), as_stat(weight), out)
-        total, total_weight = out.sum(axis=0)
+        return self._score(*out.sum(axis=0))
+
+    def _score(self, total, total_weight):
         if total_weight <= 0:
             return float("nan")
         return self.train_score_factor * total / total_weight
+
+    # Whether the gradients depend on the predictions only (not on a
+    # parameter re-estimated before each stage, as Huber's delta).
+    gradients_follow_scores = True
+
+    def gradients_and_scores(self, y, raw, weight, in_bag):
+        """:meth:`gradients` and the losses of :meth:`__call__` in one pass.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples,), float64
+        raw : ndarray of shape (n_samples, n_trees), float64
+        weight : ndarray of shape (n_samples,), float64
+        in_bag : ndarray of shape (n_samples,), bool
+
+        Returns
+        -------
+        grad, hess : ndarray of shape (n_samples, n_trees), float64
+        in_bag_loss, out_of_bag_loss : float
+            ``self(y, raw, weight * in_bag)`` and ``self(y, raw, weight *
+            ~in_bag)``, equal to the last bit.
+        """
+        raw = np.ascontiguousarray(raw, np.float64)
+        grad = np.empty_like(raw)
+        hess = np.empty_like(raw)
+        out = np.empty(((y.shape[0] + 65535) // 65536, 4))
+        K_.loss_gradients_and_sums(self.code, as_stat(y), raw, self.gradient_param,
+                                   float(self.loss_param), as_stat(weight),
+                                   np.ascontiguousarray(in_bag).view(np.uint8), grad, hess, out)
+        sums = out.sum(axis=0)
+        return grad, hess, self._score(sums[0], sums[1]), self._score(sums[2], sums[3])
 
 
 class SquaredError(Loss):
@@ -180,15 +218,15 @@ class HuberLoss(_PercentileLoss):
         self.delta = 1.0
         self.loss_param = self.delta
 
+    gradients_follow_scores = False  # delta is re-estimated before each stage
+
     def update_delta(self, y, raw, weight):
         self.delta = weighted_percentile(np.abs(y - raw[:, 0]), weight, 100.0 * self.alpha)
         self.loss_param = self.delta
 
-    def gradients(self, y, raw):
-        grad = np.empty_like(raw)
-        hess = np.empty_like(raw)
-        K_.loss_gradients(self.code, y, raw, self.delta, grad, hess)
-        return grad, hess
+    @property
+    def gradient_param(self):
+        return self.delta
 
     def _leaf(self, residual, weight):
         median = weighted_percentile(residual, weight, 50.0)

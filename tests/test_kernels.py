@@ -739,6 +739,25 @@ def test_loss_gradients_match_sklearn(name):
         np.testing.assert_allclose(hess, h_ref, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_fused_gradients_and_scores_equal_the_separate_kernels(name):
+    """One pass for boosting's next gradients and this stage's losses gives
+    the same floats as the two kernels it replaces (rows of weight 0, a
+    subsample, and more than one chunk of rows)."""
+    rng = np.random.default_rng(5)
+    loss, y, raw = _loss_case(name, rng, n=150_000)
+    weight = rng.uniform(0.0, 2.0, size=y.size)
+    weight[rng.random(y.size) < 0.1] = 0.0
+    in_bag = rng.random(y.size) < 0.7
+    grad, hess, train, oob = loss.gradients_and_scores(y, raw, weight, in_bag)
+    grad_ref, hess_ref = loss.gradients(y, raw)
+    np.testing.assert_array_equal(grad, grad_ref)
+    np.testing.assert_array_equal(hess, hess_ref)
+    assert train == loss(y, raw, weight * in_bag)
+    assert oob == loss(y, raw, weight * ~in_bag)
+    assert np.isfinite(train) and np.isfinite(oob)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("l2", [0.0, 1.5])
 def test_newton_leaf_values_match_numpy(seed, l2):

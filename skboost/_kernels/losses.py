@@ -54,48 +54,54 @@ def loss_gradients(code, y, raw, param, grad, hess):
         Huber's delta or the quantile's alpha (ignored otherwise).
     grad, hess : ndarray of shape (n_samples, K), float64, written
     """
-    n, K = raw.shape
-    for i in prange(n):
-        if code == MULTINOMIAL:
-            top, total = _softmax_shift(raw, i, K)
-            for k in range(K):
-                p = np.exp(raw[i, k] - top) / total
-                target = 1.0 if y[i] == k else 0.0
-                grad[i, k] = p - target
-                hess[i, k] = p * (1.0 - p)
-            continue
-        r = raw[i, 0]
-        t = y[i]
-        if code == SQUARED_ERROR:
-            grad[i, 0] = r - t
-            hess[i, 0] = 1.0
-        elif code == ABSOLUTE_ERROR:
-            # -1 at a zero residual, as scikit-learn
-            grad[i, 0] = 1.0 if r > t else -1.0
-            hess[i, 0] = 1.0
-        elif code == HUBER:
-            diff = t - r
-            if abs(diff) <= param:
-                grad[i, 0] = -diff
-            else:
-                grad[i, 0] = -param * np.sign(diff)
-            hess[i, 0] = 1.0
-        elif code == QUANTILE:
-            grad[i, 0] = -param if t >= r else 1.0 - param
-            hess[i, 0] = 1.0
-        elif code == BINARY_LOG_LOSS:
-            p = _sigmoid(r)
-            grad[i, 0] = p - t
-            hess[i, 0] = p * (1.0 - p)
-        else:  # EXPONENTIAL, raw is half the log-odds, t in {0, 1}
-            if t == 1.0:
-                e = np.exp(-r)
-                grad[i, 0] = -e
-                hess[i, 0] = e
-            else:
-                e = np.exp(r)
-                grad[i, 0] = e
-                hess[i, 0] = e
+    for i in prange(raw.shape[0]):
+        _gradient_row(code, y, raw, i, param, grad, hess)
+
+
+@inline
+def _gradient_row(code, y, raw, i, param, grad, hess):
+    """Gradients and hessians of row ``i`` (see :func:`loss_gradients`)."""
+    K = raw.shape[1]
+    if code == MULTINOMIAL:
+        top, total = _softmax_shift(raw, i, K)
+        for k in range(K):
+            p = np.exp(raw[i, k] - top) / total
+            target = 1.0 if y[i] == k else 0.0
+            grad[i, k] = p - target
+            hess[i, k] = p * (1.0 - p)
+        return
+    r = raw[i, 0]
+    t = y[i]
+    if code == SQUARED_ERROR:
+        grad[i, 0] = r - t
+        hess[i, 0] = 1.0
+    elif code == ABSOLUTE_ERROR:
+        # -1 at a zero residual, as scikit-learn
+        grad[i, 0] = 1.0 if r > t else -1.0
+        hess[i, 0] = 1.0
+    elif code == HUBER:
+        diff = t - r
+        if abs(diff) <= param:
+            grad[i, 0] = -diff
+        else:
+            grad[i, 0] = -param * np.sign(diff)
+        hess[i, 0] = 1.0
+    elif code == QUANTILE:
+        grad[i, 0] = -param if t >= r else 1.0 - param
+        hess[i, 0] = 1.0
+    elif code == BINARY_LOG_LOSS:
+        p = _sigmoid(r)
+        grad[i, 0] = p - t
+        hess[i, 0] = p * (1.0 - p)
+    else:  # EXPONENTIAL, raw is half the log-odds, t in {0, 1}
+        if t == 1.0:
+            e = np.exp(-r)
+            grad[i, 0] = -e
+            hess[i, 0] = e
+        else:
+            e = np.exp(r)
+            grad[i, 0] = e
+            hess[i, 0] = e
 
 
 @parallel
@@ -172,3 +178,63 @@ def weighted_loss_sums(code, y, raw, param, weight, out):
                 total_weight += weight[i]
         out[c, 0] = total
         out[c, 1] = total_weight
+
+
+@parallel
+def loss_gradients_and_sums(code, y, raw, param, loss_param, weight, in_bag, grad, hess,
+                            out):
+    """:func:`loss_gradients` and :func:`weighted_loss_sums` in one pass.
+
+    Boosting needs the loss of the model after each stage (``train_score_``)
+    and the gradients of the same predictions for the next stage: reading
+    the predictions once saves a pass over the data per stage.
+
+    Parameters
+    ----------
+    code, y, raw, param, grad, hess :
+        As :func:`loss_gradients`.
+    loss_param : float
+        ``param`` of :func:`weighted_loss_sums`.
+    weight : ndarray of shape (n_samples,), float64
+    in_bag : ndarray of shape (n_samples,), uint8
+        1 for the rows of this stage's subsample.
+    out : ndarray of shape (n_chunks, 4), float64, written
+        Per chunk of 65536 rows: weighted loss and weight of the in-bag rows,
+        then of the other rows, summed as :func:`weighted_loss_sums` does
+        (same chunks, same order: the same floats).
+    """
+    n = y.shape[0]
+    chunk = 65536
+    for c in prange(out.shape[0]):
+        bag_loss = 0.0
+        bag_weight = 0.0
+        oob_loss = 0.0
+        oob_weight = 0.0
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            w = weight[i]
+            if code == BINARY_LOG_LOSS:
+                # one exp for both (the same floats as _sigmoid and _pointwise)
+                r = raw[i, 0]
+                e = np.exp(-abs(r))
+                p = 1.0 / (1.0 + e) if r >= 0 else e / (1.0 + e)
+                grad[i, 0] = p - y[i]
+                hess[i, 0] = p * (1.0 - p)
+                if w == 0.0:
+                    continue
+                softplus = r + np.log1p(e) if r > 0 else np.log1p(e)
+                term = w * (softplus - y[i] * r)
+            else:
+                _gradient_row(code, y, raw, i, param, grad, hess)
+                if w == 0.0:
+                    continue
+                term = w * _pointwise(code, y[i], raw, i, loss_param)
+            if in_bag[i] == 1:
+                bag_loss += term
+                bag_weight += w
+            else:
+                oob_loss += term
+                oob_weight += w
+        out[c, 0] = bag_loss
+        out[c, 1] = bag_weight
+        out[c, 2] = oob_loss
+        out[c, 3] = oob_weight

@@ -240,18 +240,19 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         history = np.full(self.n_iter_no_change or 1, np.inf)
         y_f = as_stat(y)
         n_stages = begin
+        gradients = None  # of the next stage, when computed with the scores
         for i in range(begin, self.n_estimators):
             n_stages = i + 1
             in_bag = self._in_bag(n_samples)
             if i == 0 and self.subsample < 1.0:
                 self._initial_oob_loss = self._loss(y_f, raw, sample_weight * ~in_bag)
-            self._fit_stage(grower, X_binned, y_f, raw, sample_weight, in_bag)
+            self._fit_stage(grower, X_binned, y_f, raw, sample_weight, in_bag, gradients)
             if raw_val is not None:
                 for k in range(self._loss.n_trees):
                     tree_index = len(self._forest) - self._loss.n_trees + k
                     self._forest.trees[tree_index].add_binned(
                         X_val_binned, self._bin_mapper.missing_bin_, raw_val, k)
-            self._record_scores(i, y_f, raw, sample_weight, in_bag)
+            gradients = self._record_scores(i, y_f, raw, sample_weight, in_bag)
             val_loss = None
             if raw_val is not None:
                 val_loss = self._loss(as_stat(y_val), raw_val, w_val)
@@ -277,12 +278,13 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         mask[self._rng.choice(n_samples, n_in_bag, replace=False)] = True
         return mask
 
-    def _fit_stage(self, grower, X_binned, y, raw, sample_weight, in_bag):
-        """Grow the ``n_trees`` trees of one iteration and update ``raw``."""
+    def _fit_stage(self, grower, X_binned, y, raw, sample_weight, in_bag, gradients=None):
+        """Grow the ``n_trees`` trees of one iteration and update ``raw``
+        (``gradients``: (grad, hess) of ``raw`` when already computed)."""
         loss = self._loss
         if hasattr(loss, "update_delta"):
             loss.update_delta(y, raw, sample_weight)
-        grad, hess = loss.gradients(y, raw)
+        grad, hess = gradients if gradients is not None else loss.gradients(y, raw)
         rows = np.flatnonzero(in_bag & (sample_weight > 0)).astype(INDEX_DTYPE)
         newton_tree = self._monotonic is not None and np.any(self._monotonic != 0)
         unit_hessian = not newton_tree and self._unit_weights
@@ -316,15 +318,25 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             self.oob_scores_ = grow(getattr(self, "oob_scores_", np.zeros(0)))
 
     def _record_scores(self, i, y, raw, sample_weight, in_bag):
+        """Training (in-bag) and out-of-bag losses after stage ``i``.
+
+        Returns the (grad, hess) of ``raw`` for the next stage when the loss
+        computed them in the same pass, else None."""
         loss = self._loss
+        gradients = None
+        if loss.gradients_follow_scores:
+            grad, hess, train, oob = loss.gradients_and_scores(y, raw, sample_weight, in_bag)
+            gradients = (grad, hess)
+        else:
+            train = loss(y, raw, sample_weight * in_bag)
+            oob = loss(y, raw, sample_weight * ~in_bag) if self.subsample < 1.0 else None
+        self.train_score_[i] = train
         if self.subsample < 1.0:
-            self.train_score_[i] = loss(y, raw, sample_weight * in_bag)
-            self.oob_scores_[i] = loss(y, raw, sample_weight * ~in_bag)
+            self.oob_scores_[i] = oob
             previous = self._initial_oob_loss if i == 0 else self.oob_scores_[i - 1]
             self.oob_improvement_[i] = previous - self.oob_scores_[i]
             self.oob_score_ = self.oob_scores_[i]
-        else:
-            self.train_score_[i] = loss(y, raw, sample_weight)
+        return gradients
 
     def _finish_fit(self, n_stages):
         self._forest.truncate(n_stages * self._loss.n_trees)
