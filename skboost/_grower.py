@@ -27,6 +27,11 @@ from ._sparse_bins import GATHER_CELLS, SparseBins
 from ._kernels.split import find_splits_sorted, select_best_exact
 from ._tree import LEAF, Tree, _alive, compact_tree, prune_ccp
 
+# A split must gain more than this share of its children's scores
+# (G^2 / H each) to be more than rounding residue (about 1e-16 of them).
+NOISE_GAIN = 1e-12
+
+
 class GrowerParams:
     """Stopping rules and regularisation of one tree.
 
@@ -339,12 +344,28 @@ class TreeGrower:
                                          left_sums, thresholds, histograms)
         valid = (np.isfinite(gain) & (gain > p.min_split_gain)
                  & (gain >= p.min_impurity_decrease * self._root_cover))
+        if p.criterion == NEWTON:
+            valid &= ~self._rounding_noise(gain, t.sums[nodes], left_sums)
         t.gain[nodes] = np.where(valid, gain, -np.inf)
         t.feature[nodes] = feature
         t.bin[nodes] = best_bin
         t.missing_left[nodes] = missing_left
         t.left_sums[nodes] = left_sums
         t.threshold[nodes] = thresholds
+
+    def _rounding_noise(self, gain, sums, left_sums):
+        """Gains that are rounding residue: the children's scores (each about
+        ``G^2 / H``) minus the parent's, where a split does not change the
+        objective (a node whose rows all have the same gradient, or two
+        cuts of the same rows), leave about 1e-16 of the children's scores.
+        Such splits are not made, whichever way the last bits fell.
+        """
+        K, l2 = self.K, self.params.l2
+        right_sums = sums - left_sums
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = ((left_sums[:, :K] ** 2).sum(axis=1) / (left_sums[:, K] + l2)
+                     + (right_sums[:, :K] ** 2).sum(axis=1) / (right_sums[:, K] + l2))
+        return np.isfinite(scale) & (gain <= NOISE_GAIN * scale)
 
     def _categorical_splits(self, nodes, gain, feature, best_bin, missing_left, left_sums,
                             thresholds, histograms):

@@ -1170,3 +1170,22 @@ def test_class_with_zero_total_weight_gets_zero_probability(multi_data):
     assert proba[:, 2].max() < 1e-6
     assert_allclose(proba.sum(axis=1), 1.0)
     assert np.isfinite(est.train_score_).all()
+
+
+@pytest.mark.parametrize("Est, target", [
+    (GradientBoostingRegressor, lambda y: 3.0 * y + 0.1),
+    (GradientBoostingClassifier, lambda y: y),
+])
+def test_nodes_whose_rows_share_one_gradient_are_not_split(Est, target):
+    """After the first split every child's rows have one gradient value, so
+    no further split changes the loss; the sums of those equal gradients
+    differ in their last bits from child to child, which must not be taken
+    for gain (scikit-learn makes such nodes leaves: zero impurity)."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(3000, 6))
+    X[:, 0] = rng.randint(0, 10, size=3000)  # every value has its own bin
+    y = target((X[:, 0] > 3).astype(float))
+    est = Est(n_estimators=4, max_depth=4, learning_rate=0.3, random_state=0).fit(X, y)
+    for tree in est._forest.trees:
+        assert tree.node_count == 3, tree.gain
+        assert tree.feature[0] == 0
