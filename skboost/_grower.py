@@ -354,11 +354,11 @@ class TreeGrower:
         t.threshold[nodes] = thresholds
 
     def _rounding_noise(self, gain, sums, left_sums):
-        """Gains that are rounding residue: the children's scores (each about
-        ``G^2 / H``) minus the parent's, where a split does not change the
-        objective (a node whose rows all have the same gradient, or two
-        cuts of the same rows), leave about 1e-16 of the children's scores.
-        Such splits are not made, whichever way the last bits fell.
+        """Gains that are rounding residue: where a split does not change
+        the objective (a node whose rows all have the same gradient), the
+        children's scores (each about ``G^2 / H``) minus the parent's leave
+        about 1e-16 of the children's scores, positive or not.  Such splits
+        are not made, whichever way the last bits fell.
         """
         K, l2 = self.K, self.params.l2
         right_sums = sums - left_sums
