@@ -19,6 +19,7 @@ from scipy import sparse
 from sklearn.metrics import log_loss
 
 import skboost
+import skboost._grower as grower_module
 import skboost._sparse_bins as sparse_bins_module
 from skboost._binning import BinMapper
 from skboost._dtypes import INDEX_DTYPE
@@ -226,6 +227,8 @@ def test_estimators_on_sparse_bins_equal_dense_bins(cls, params, monkeypatch):
     monkeypatch.setattr(sparse_bins_module, "SPARSE_BINS_MAX_DENSITY", 0.0)
     on_dense_bins = cls(**kw).fit(X, y, sample_weight=weight)
     monkeypatch.setattr(sparse_bins_module, "SPARSE_BINS_MAX_DENSITY", 1.0)
+    # small nodes' rows are gathered a few (6) rows at a time
+    monkeypatch.setattr(grower_module, "GATHER_CELLS", 6 * X.shape[1])
     on_sparse_bins = cls(**kw).fit(X, y, sample_weight=weight)
     expected = _outputs(on_dense_bins, X.toarray())
     for name, got in _outputs(on_sparse_bins, X).items():
