@@ -205,6 +205,17 @@ ESTIMATORS = [
                                  min_child_weight=2)),
     (skboost.XGBRegressor, dict(n_estimators=8, grow_policy="lossguide", max_leaves=16,
                                 min_child_weight=5)),
+    (skboost.XGBRegressor, dict(n_estimators=6, tree_method="approx", max_depth=4,
+                                interaction_constraints=[[0, 1, 2, 3], [4, 5, 6, 7, 8]],
+                                monotone_constraints=(1,) + (0,) * 29)),
+    (skboost.GradientBoostingRegressor, dict(n_estimators=6, max_depth=3, subsample=0.7,
+                                             monotonic_cst=[1] + [0] * 29)),
+    (skboost.GradientBoostingRegressor, dict(n_estimators=6, max_depth=3, loss="huber",
+                                             min_samples_leaf=5)),
+    (skboost.RandomForestClassifier, dict(n_estimators=3, criterion="entropy",
+                                          min_samples_leaf=5, class_weight="balanced")),
+    (skboost.RandomForestRegressor, dict(n_estimators=3, criterion="poisson",
+                                         min_samples_leaf=5)),
 ]
 
 
@@ -218,10 +229,13 @@ def _outputs(est, X):
             "rows with a clear vote": clear}
 
 
-@pytest.mark.parametrize("cls, params", ESTIMATORS, ids=[c.__name__ for c, _ in ESTIMATORS])
+@pytest.mark.parametrize("cls, params", ESTIMATORS,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(ESTIMATORS)])
 def test_estimators_on_sparse_bins_equal_dense_bins(cls, params, monkeypatch):
     X, score = _sparse_data(n=2000, d=30, density=0.1, seed=4, decimals=12)
     y = score > 0 if "Classifier" in cls.__name__ else score
+    if params.get("criterion") == "poisson":
+        y = np.exp(score / 4)
     weight = np.random.RandomState(5).uniform(0.5, 2.0, y.size)
     kw = dict(params, random_state=0)
     monkeypatch.setattr(sparse_bins_module, "SPARSE_BINS_MAX_DENSITY", 0.0)
@@ -234,6 +248,13 @@ def test_estimators_on_sparse_bins_equal_dense_bins(cls, params, monkeypatch):
     for name, got in _outputs(on_sparse_bins, X).items():
         # zero bins come from node sums minus the other bins: equal up to rounding
         assert_allclose(got, expected[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_sparse_bins_model_does_not_depend_on_threads(sparse_bins_always):
+    X, score = _sparse_data(n=3000, d=50, density=0.05, seed=6, decimals=12)
+    models = [skboost.XGBClassifier(n_estimators=5, max_depth=5, n_jobs=n_jobs).fit(
+        X, score > 0) for n_jobs in (1, 2)]
+    assert_array_equal(models[0].predict_proba(X), models[1].predict_proba(X))
 
 
 def test_agaricus_through_sparse_bins_scores_as_dense(load, sparse_bins_always):
