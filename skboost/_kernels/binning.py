@@ -1,10 +1,10 @@
 """Kernels that map raw feature values to bin indices."""
 import numpy as np
 
-from ._jit import parallel, prange, serial
+from ._jit import inline, parallel, prange, serial
 
 
-@serial
+@inline
 def _search_bin(thresholds, start, stop, x):
     """Number of thresholds in ``thresholds[start:stop]`` strictly below ``x``."""
     lo = start
