@@ -8,7 +8,8 @@ import numpy as np
 
 from ._dtypes import INDEX_DTYPE, SUM_DTYPE
 from ._kernels.histogram import build_histograms, gather_stats, subtract_histograms
-from ._kernels.sparse import build_histograms_sparse, pack_node_rows
+from ._kernels.sparse import (build_histograms_sparse, build_histograms_sparse_rows,
+                              pack_node_rows)
 from ._kernels.split import find_splits, select_best_splits
 
 # Histograms kept alive at once are bounded by this many bytes; beyond it,
@@ -103,16 +104,22 @@ class HistogramSplitter:
                          gr.unit_hessian, self._pool)
 
     def _build_sparse(self, nodes, starts, ends):
-        """Histograms of ``nodes`` from sparse bins: one pass over the stored
-        entries for all of them, zero bins from the nodes' sums."""
+        """Histograms of ``nodes`` from sparse bins, zero bins from the nodes'
+        sums: one pass over all stored entries (by column), or, when the
+        nodes hold under half of the rows, over their rows' entries only."""
         gr = self.grower
         t = gr.nodes
-        pack_node_rows(gr.sample_indices, starts, ends, gr.g, gr.h, self._packed)
         Xb = gr.X_binned
+        sums = np.ascontiguousarray(t.sums[nodes])
+        if 2 * int((ends - starts).sum()) < gr.sample_indices.size:
+            build_histograms_sparse_rows(*Xb.csr, Xb.zero_bin, gr.sample_indices, starts,
+                                         ends, gr.g, gr.h, sums, t.slot[nodes],
+                                         gr.n_bins_non_missing, gr.missing_bin, self._pool)
+            return
+        pack_node_rows(gr.sample_indices, starts, ends, gr.g, gr.h, self._packed)
         build_histograms_sparse(Xb.csc_indptr, Xb.csc_rows, Xb.csc_bins, Xb.zero_bin,
-                                self._packed, np.ascontiguousarray(t.sums[nodes]),
-                                t.slot[nodes], gr.n_bins_non_missing, gr.missing_bin,
-                                self._pool)
+                                self._packed, sums, t.slot[nodes], gr.n_bins_non_missing,
+                                gr.missing_bin, self._pool)
 
     def evaluate_histograms(self, nodes):
         """Find the best split of ``nodes`` (histograms in their slots)."""

@@ -27,7 +27,8 @@ from skboost._kernels.categorical import BITSET_WORDS
 from skboost._kernels.histogram import build_histograms
 from skboost._kernels.partition import partition_nodes
 from skboost._kernels.predict import predict_binned, predict_raw
-from skboost._kernels.sparse import (build_histograms_sparse, pack_node_rows,
+from skboost._kernels.sparse import (build_histograms_sparse, build_histograms_sparse_rows,
+                                     pack_node_rows,
                                      partition_nodes_sparse, predict_binned_sparse,
                                      predict_raw_csr)
 from skboost._sparse_bins import SparseBins
@@ -94,6 +95,8 @@ def _node_ranges(n_rows, rng, n_nodes=3):
 
 @pytest.mark.parametrize("K", [1, 3])
 def test_sparse_histograms_equal_brute_force_and_the_dense_kernel(K):
+    """Both sparse kernels (a pass over all entries by column; the nodes'
+    rows' entries only) against numpy and the dense-bin kernel."""
     X, _ = _sparse_data(seed=1)
     mapper, dense, sb = _binned(X)
     rng = np.random.RandomState(0)
@@ -111,6 +114,10 @@ def test_sparse_histograms_equal_brute_force_and_the_dense_kernel(K):
     got = np.full((3, d, n_bins, C), np.nan)
     build_histograms_sparse(sb.csc_indptr, sb.csc_rows, sb.csc_bins, sb.zero_bin, packed,
                             sums, slots, mapper.n_bins_non_missing_, mapper.missing_bin_, got)
+    by_rows = np.full((3, d, n_bins, C), np.nan)
+    build_histograms_sparse_rows(*sb.csr, sb.zero_bin, sample_indices, starts, ends, g, h,
+                                 sums, slots, mapper.n_bins_non_missing_,
+                                 mapper.missing_bin_, by_rows)
     dense_hist = np.full((3, d, n_bins, C), np.nan)
     ordered_g = g[sample_indices]
     ordered_h = h[sample_indices]
@@ -127,6 +134,9 @@ def test_sparse_histograms_equal_brute_force_and_the_dense_kernel(K):
             h_sparse = got[slots[j], f, used]
             assert_allclose(h_sparse, expected[used], rtol=1e-10, atol=1e-9)
             assert_allclose(h_sparse, dense_hist[slots[j], f, used], rtol=1e-10, atol=1e-9)
+            assert_allclose(by_rows[slots[j], f, used], expected[used], rtol=1e-10,
+                            atol=1e-9)
+            assert_array_equal(by_rows[slots[j], f, used, K + 1], expected[used, K + 1])
             # counts are exact, and an empty zero bin is exactly zero
             assert_array_equal(h_sparse[:, K + 1], expected[used, K + 1])
             empty = expected[used, K + 1] == 0

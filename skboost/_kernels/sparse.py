@@ -207,18 +207,75 @@ def build_histograms_sparse(indptr, rows, bins, zero_bin, packed, node_sums, slo
             for c in range(K + 1):
                 hist[s, f, b, c] += packed[r, c]
             hist[s, f, b, K + 1] += 1.0
-        zb = zero_bin[f]
         for j in range(n_jobs):
-            hf = hist[slots[j], f]
-            for c in range(C):
-                rest = hf[missing_bin, c]
-                for b in range(nb):
-                    if b != zb:
-                        rest += hf[b, c]
-                hf[zb, c] = node_sums[j, c] - rest
-            if hf[zb, K + 1] < 0.5:  # no row: no rounding residue either
+            _fill_zero_bin(hist, slots[j], f, zero_bin[f], nb, missing_bin, node_sums, j, C)
+
+
+@parallel
+def build_histograms_sparse_rows(indptr, features_of_entries, bins, zero_bin, sample_indices,
+                                 starts, ends, g, h, node_sums, slots, n_bins_non_missing,
+                                 missing_bin, hist):
+    """Histograms of nodes from CSR bins, reading only the rows of each node.
+
+    :func:`build_histograms_sparse` reads every stored value whichever rows
+    the nodes hold; when they hold a small share of the rows (the smaller
+    children of a level, or one batch of nodes), walking their rows' entries
+    costs that share only.  Parallel over nodes, each summed in position
+    order by one thread; zero bins as :func:`build_histograms_sparse`.
+
+    Parameters
+    ----------
+    indptr : ndarray of shape (n_samples + 1,), int64
+    features_of_entries : ndarray of shape (n_stored,), int32
+    bins : ndarray of shape (n_stored,), uint8
+    zero_bin : ndarray of shape (n_features,), uint8
+    sample_indices : ndarray of shape (n_samples,), int32
+    starts, ends : ndarray of shape (n_jobs,), int64
+        Each node's range of ``sample_indices``.
+    g : ndarray of shape (n_samples, K), float64
+    h : ndarray of shape (n_samples,), float64
+    node_sums, slots, n_bins_non_missing, missing_bin, hist :
+        As :func:`build_histograms_sparse`.
+    """
+    K = g.shape[1]
+    C = K + 2
+    n_features = zero_bin.shape[0]
+    for j in prange(slots.shape[0]):
+        s = slots[j]
+        for f in range(n_features):
+            for b in range(n_bins_non_missing[f]):
                 for c in range(C):
-                    hf[zb, c] = 0.0
+                    hist[s, f, b, c] = 0.0
+            for c in range(C):
+                hist[s, f, missing_bin, c] = 0.0
+        for pos in range(starts[j], ends[j]):
+            r = sample_indices[pos]
+            hr = h[r]
+            for e in range(indptr[r], indptr[r + 1]):
+                f = features_of_entries[e]
+                b = bins[e]
+                for c in range(K):
+                    hist[s, f, b, c] += g[r, c]
+                hist[s, f, b, K] += hr
+                hist[s, f, b, K + 1] += 1.0
+        for f in range(n_features):
+            _fill_zero_bin(hist, s, f, zero_bin[f], n_bins_non_missing[f], missing_bin,
+                           node_sums, j, C)
+
+
+@inline
+def _fill_zero_bin(hist, s, f, zb, nb, missing_bin, node_sums, j, C):
+    """The zero bin of feature ``f`` in slot ``s``: node ``j``'s sums minus
+    the feature's other bins (exactly 0 when no row is left for it)."""
+    for c in range(C):
+        rest = hist[s, f, missing_bin, c]
+        for b in range(nb):
+            if b != zb:
+                rest += hist[s, f, b, c]
+        hist[s, f, zb, c] = node_sums[j, c] - rest
+    if hist[s, f, zb, C - 1] < 0.5:
+        for c in range(C):
+            hist[s, f, zb, c] = 0.0
 
 
 @parallel
