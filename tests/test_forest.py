@@ -945,17 +945,16 @@ def _small():
 
 @pytest.mark.parametrize("Est", [RandomForestClassifier, RandomForestRegressor])
 @pytest.mark.parametrize("params, fit_kw, match", [
-    (dict(max_samples=61), {}, "max_samples"),
     (dict(max_features=4), {}, "max_features"),
     (dict(oob_score=True, bootstrap=False), {}, "bootstrap"),
     (dict(), {"sample_weight": -np.ones(60)}, "[Nn]egative"),
-    (dict(max_samples=1.5), {}, "max_samples"),
+    (dict(max_samples=0.0), {}, "max_samples"),
     (dict(min_samples_leaf=0), {}, "min_samples_leaf"),
     (dict(criterion="nonsense"), {}, "criterion"),
     (dict(split_method="approx"), {}, "split_method"),
     (dict(max_bins=1), {}, "max_bins"),
-], ids=["max_samples>n", "max_features>n_features", "oob_without_bootstrap",
-        "negative_weights", "max_samples_float>1", "min_samples_leaf=0",
+], ids=["max_features>n_features", "oob_without_bootstrap",
+        "negative_weights", "max_samples=0.0", "min_samples_leaf=0",
         "bad_criterion", "bad_split_method", "max_bins=1"])
 def test_bad_input_raises(Est, params, fit_kw, match):
     X, y_cls, y_reg = _small()
@@ -1033,3 +1032,107 @@ def test_warm_start_with_other_classes_raises():
                          expected_failed_checks=declared_failures)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------- scikit-learn 1.9 forest semantics
+
+
+@pytest.mark.parametrize("weights", ["sample_weight", "balanced", "dict", "none"])
+@pytest.mark.parametrize("max_samples", [None, 0.5, 300])
+def test_bootstrap_draws_follow_weights_as_sklearn(weights, max_samples):
+    """Sample and class weights set how likely a row is drawn; the trees
+    then count draws only.  The draws are scikit-learn's for the same seed.
+    (The trees are not identical: scikit-learn keeps undrawn rows in its
+    nodes at weight 0, which moves thresholds between drawn values and
+    counts towards min_samples_leaf; skboost leaves them out.)"""
+    rng = np.random.RandomState(0)
+    n = 200
+    X = rng.rand(n, 4)
+    y = (X[:, 0] + 0.3 * rng.randn(n) > 0.6).astype(int)
+    fit_kw, params = {}, dict(n_estimators=5, max_features=None, max_samples=max_samples,
+                              random_state=3, min_samples_leaf=3)
+    if weights == "sample_weight":
+        fit_kw["sample_weight"] = rng.uniform(0.0, 3.0, n)
+    elif weights == "balanced":
+        params["class_weight"] = "balanced"
+    elif weights == "dict":
+        params["class_weight"] = {0: 1.0, 1: 4.0}
+    ours = RandomForestClassifier(split_method="exact", **params).fit(X, y, **fit_kw)
+    ref = sk.RandomForestClassifier(**params).fit(X, y, **fit_kw)
+    for a, b in zip(ours.estimators_samples_, ref.estimators_samples_):
+        assert_array_equal(a, b)
+        assert a.dtype == b.dtype == np.int32
+    assert np.abs(ours.predict_proba(X) - ref.predict_proba(X)).mean() < 0.03
+
+
+def test_zero_weight_rows_are_never_drawn():
+    X, y = _imbalanced(300)
+    w = np.ones(300)
+    w[:100] = 0.0
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y, sample_weight=w)
+    drawn = np.concatenate(forest.estimators_samples_)
+    assert drawn.min() >= 100
+
+
+@pytest.mark.parametrize("max_samples", [400, 1.5])
+def test_max_samples_may_exceed_n_samples(max_samples):
+    X, y = _imbalanced(200)
+    ours = RandomForestClassifier(n_estimators=3, max_samples=max_samples,
+                                  random_state=0).fit(X, y)
+    ref = sk.RandomForestClassifier(n_estimators=3, max_samples=max_samples,
+                                    random_state=0).fit(X, y)
+    assert [len(s) for s in ours.estimators_samples_] == [len(s) for s in
+                                                          ref.estimators_samples_]
+    assert len(ours.estimators_samples_[0]) > 200
+
+
+def test_small_fractional_max_samples_warns_as_sklearn():
+    X, y = _imbalanced(200)
+    with pytest.warns(UserWarning, match="low number"):
+        RandomForestClassifier(n_estimators=2, max_samples=0.01).fit(X, y)
+
+
+def test_warm_start_without_new_trees_warns_and_adds_the_oob_score():
+    X, y = _imbalanced(300)
+    forest = RandomForestClassifier(n_estimators=5, warm_start=True, random_state=0).fit(X, y)
+    trees = [t.tree_ for t in forest.estimators_]
+    with pytest.warns(UserWarning, match="does not fit new trees"):
+        forest.fit(X, y)
+    assert not hasattr(forest, "oob_score_")
+    forest.set_params(oob_score=True)
+    with pytest.warns(UserWarning, match="does not fit new trees"):
+        forest.fit(X, y)
+    assert 0.5 < forest.oob_score_ <= 1.0
+    assert all(a is b for a, b in zip(trees, [t.tree_ for t in forest.estimators_]))
+
+
+def test_multilabel_oob_score_is_subset_accuracy():
+    rng = np.random.RandomState(0)
+    X = rng.rand(300, 4)
+    Y = np.column_stack([X[:, 0] > 0.5, X[:, 1] + 0.3 * rng.randn(300) > 0.5]).astype(int)
+    forest = RandomForestClassifier(n_estimators=20, oob_score=True, random_state=0).fit(X, Y)
+    decision = forest.oob_decision_function_            # (n, 2 classes, 2 outputs)
+    pred = np.argmax(decision, axis=1)
+    assert forest.oob_score_ == pytest.approx(accuracy_score(Y, pred))
+    assert forest.oob_score_ < np.mean([accuracy_score(Y[:, k], pred[:, k]) for k in (0, 1)])
+
+
+def test_multiclass_multioutput_oob_raises_as_sklearn():
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    Y = np.column_stack([np.arange(60) % 3, np.arange(60) % 2])
+    for Est in (RandomForestClassifier, sk.RandomForestClassifier):
+        with pytest.raises(ValueError, match="multiclass-multioutput"):
+            Est(n_estimators=3, oob_score=True).fit(X, Y)
+
+
+def test_sparse_y_raises():
+    from scipy import sparse
+    with pytest.raises(ValueError, match="sparse multilabel-indicator"):
+        RandomForestClassifier(n_estimators=2).fit([[1, 2, 3]], sparse.csr_matrix([[4, 5, 6]]))
+
+
+def test_friedman_mse_criterion_warns_as_sklearn():
+    X, _, y = _small()
+    with pytest.warns(FutureWarning, match="friedman_mse"):
+        RandomForestRegressor(n_estimators=2, criterion="friedman_mse").fit(X, y)

@@ -1189,3 +1189,28 @@ def test_nodes_whose_rows_share_one_gradient_are_not_split(Est, target):
     for tree in est._forest.trees:
         assert tree.node_count == 3, tree.gain
         assert tree.feature[0] == 0
+
+
+def test_criterion_is_deprecated_as_in_sklearn(reg_data):
+    X, y = reg_data
+    assert GradientBoostingRegressor().criterion == "deprecated"
+    assert (GradientBoostingRegressor().get_params()["criterion"]
+            == sk_ensemble.GradientBoostingRegressor().get_params()["criterion"])
+    with pytest.warns(FutureWarning, match="criterion"):
+        GradientBoostingRegressor(n_estimators=2, criterion="squared_error").fit(X, y)
+
+
+def test_classifier_init_needs_predict_proba(bin_data):
+    from sklearn.utils._param_validation import InvalidParameterError
+    X, y = bin_data
+    with pytest.raises(InvalidParameterError, match="predict_proba"):
+        GradientBoostingClassifier(n_estimators=2, init=LinearRegression()).fit(X, y)
+
+
+def test_init_without_sample_weight_support_is_named(reg_data):
+    from sklearn.pipeline import make_pipeline
+    X, y = reg_data
+    est = GradientBoostingRegressor(n_estimators=2, init=make_pipeline(LinearRegression()))
+    est.fit(X, y)                       # no weights given: the pipeline fits
+    with pytest.raises(ValueError, match="does not support sample weights"):
+        est.fit(X, y, sample_weight=np.ones(len(y)))

@@ -216,3 +216,16 @@ def test_stacking_classifier_and_regressor(classification, regression):
                               cv=3)
     stack.fit(X, y)
     assert np.isfinite(stack.score(X, y))
+
+
+@pytest.mark.parametrize("Est", [GradientBoostingClassifier, RandomForestClassifier,
+                                 AdaBoostClassifier])
+def test_ensembles_are_sequences_of_their_estimators(Est):
+    """len(est), est[i] and iter(est) as scikit-learn's BaseEnsemble."""
+    X, y = make_classification(n_samples=200, random_state=0)
+    est = Est(n_estimators=4, random_state=0).fit(X, y)
+    assert len(est) == len(est.estimators_) == 4
+    assert est[1] is not None and est[-1] is not None
+    assert len(list(iter(est))) == 4
+    first = est[0] if not isinstance(est[0], np.ndarray) else est[0][0]
+    assert first.get_depth() >= 1

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._grower import GrowerParams
 from .._tree import Forest
-from ._tools import ModelToolsMixin
+from ._tools import EnsembleSequenceMixin, ModelToolsMixin
 from ._base import (EngineTree, categorical_indices, engine_tags, estimator_threads,
                     make_grower, release_training_data, validate_fit_data,
                     validate_predict_data)
@@ -43,7 +43,7 @@ def _seeded_clone(estimator, rng):
     return est
 
 
-class BaseAdaBoost(ModelToolsMixin, BaseEstimator):
+class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
     """The boosting loop shared by both AdaBoost estimators."""
 
     _parameter_constraints = {

@@ -5,17 +5,22 @@ integer weights on the rows (X is binned or presorted once per fit, never
 copied per tree); class counts are K gradient channels ``-w*onehot(y)`` with
 ``h = w``, so the engine's Newton gain is the Gini decrease and its leaf
 values are the class proportions.
+
+As scikit-learn (>= 1.8), sample and class weights decide how likely each row
+is to be drawn into a bootstrap sample; the trees then weigh rows by their
+draw counts only.  Without bootstrap the trees weigh rows by those weights.
 """
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .._dtypes import INDEX_DTYPE, MAX_BINS
@@ -23,7 +28,7 @@ from .._grower import GrowerParams
 from .._kernels.criterion import ENTROPY, NEWTON, POISSON
 from .._losses import weighted_percentile
 from .._tree import LEAF, Forest
-from ._tools import ModelToolsMixin
+from ._tools import EnsembleSequenceMixin, ModelToolsMixin
 from ._base import (EngineTree, categorical_indices, check_monotonic_cst, engine_tags,
                     estimator_threads, grow_in_parallel, make_grower,
                     release_training_data, resolve_count, resolve_max_features,
@@ -36,7 +41,7 @@ _CRITERIA = {"gini": NEWTON, "entropy": ENTROPY, "log_loss": ENTROPY,
              "absolute_error": NEWTON}
 
 
-class BaseForest(ModelToolsMixin, BaseEstimator):
+class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
     """Shared fit/predict machinery of the two forests."""
 
     _parameter_constraints = {
@@ -59,7 +64,7 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "ccp_alpha": [Interval(Real, 0.0, None, closed="left")],
-        "max_samples": [None, Interval(Real, 0.0, 1.0, closed="right"),
+        "max_samples": [None, Interval(RealNotInt, 0.0, None, closed="neither"),
                         Interval(Integral, 1, None, closed="left")],
         "monotonic_cst": ["array-like", None],
         "split_method": [StrOptions({"hist", "exact"})],
@@ -83,6 +88,9 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        if sparse.issparse(y):
+            raise ValueError("sparse multilabel-indicator for y is not supported.")
+        weighted = sample_weight is not None
         X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
                                                 y_numeric=not is_classifier(self),
                                                 multi_output=True)
@@ -96,6 +104,7 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
             raise ValueError("`max_sample` cannot be set if `bootstrap=False`. Either "
                              "switch to `bootstrap=True` or set `max_sample=None`.")
         n_samples = X.shape[0]
+        self._set_draw_weight(sample_weight, weighted)
         n_bootstrap = self._n_bootstrap(n_samples)
         self._check_monotonic_cst(X.shape[1])
         self._max_features_count(X.shape[1])
@@ -108,23 +117,41 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
             raise ValueError(f"n_estimators={self.n_estimators} must be larger or equal to "
                              f"len(estimators_)={len(self._forest)} when warm_start==True")
         if n_more == 0:
-            return self
-        seeds = self._rng.randint(MAX_INT, size=n_more)
+            warnings.warn("Warm-start fitting without increasing n_estimators does not "
+                          "fit new trees.", UserWarning)
         with estimator_threads(self, n_cells=X.shape[0] * X.shape[1]):
-            self._grow_trees(X, y, targets, sample_weight, seeds, n_bootstrap)
-            if self.oob_score:
+            if n_more:
+                seeds = self._rng.randint(MAX_INT, size=n_more)
+                self._grow_trees(X, y, targets, sample_weight, seeds, n_bootstrap)
+            if self.oob_score and (n_more or not hasattr(self, "oob_score_")):
                 self._compute_oob(X, y, n_bootstrap)
         return self
 
+    def _set_draw_weight(self, sample_weight, weighted):
+        """Weights of the bootstrap draws (None: uniform, as scikit-learn
+        when neither sample weights nor fit-level class weights are given).
+        Kept on the model: ``estimators_samples_`` redraws from them."""
+        class_weight = getattr(self, "class_weight", None)
+        fit_level_class_weight = class_weight not in (None, "balanced_subsample")
+        self._draw_weight = (sample_weight if self.bootstrap
+                             and (weighted or fit_level_class_weight) else None)
+
     def _n_bootstrap(self, n_samples):
+        """Rows drawn per tree: ``max_samples`` rows, or that share of the
+        rows (of the total draw weight when weighted)."""
         if not self.bootstrap or self.max_samples is None:
             return n_samples
         if isinstance(self.max_samples, Integral):
-            if self.max_samples > n_samples:
-                raise ValueError(f"max_samples={self.max_samples} must be <= n_samples="
-                                 f"{n_samples}.")
             return int(self.max_samples)
-        return max(int(self.max_samples * n_samples), 1)
+        draw_weight = getattr(self, "_draw_weight", None)
+        total = n_samples if draw_weight is None else float(draw_weight.sum())
+        n_bootstrap = max(int(self.max_samples * total), 1)
+        if n_bootstrap < max(10, n_samples ** (1 / 3)):
+            warnings.warn(f"Using the fractional value max_samples={self.max_samples} "
+                          f"results in a low number ({n_bootstrap}) of bootstrap samples. "
+                          "We recommend passing `max_samples` as an integer instead.",
+                          UserWarning)
+        return n_bootstrap
 
     def _max_features_count(self, n_features):
         self._max_features = resolve_max_features(self.max_features, n_features)
@@ -158,11 +185,23 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
             criterion=_CRITERIA[self.criterion],
             categorical_features=categorical_indices(self, self._monotonic))
 
+    def _bootstrap_indices(self, seed, n_samples, n_bootstrap):
+        """Rows drawn (with repeats) for the tree seeded by ``seed``: the
+        draws of scikit-learn's forests for the same seed."""
+        rng = np.random.RandomState(seed)
+        draw_weight = getattr(self, "_draw_weight", None)
+        if draw_weight is None:
+            indices = rng.randint(0, n_samples, n_bootstrap)
+        else:
+            indices = rng.choice(n_samples, n_bootstrap, replace=True,
+                                 p=draw_weight / draw_weight.sum())
+        return indices.astype(np.int32)
+
     def _bootstrap_counts(self, seed, n_samples, n_bootstrap):
         """Times each row is drawn for the tree seeded by ``seed``."""
         if not self.bootstrap:
             return np.ones(n_samples)
-        indices = np.random.RandomState(seed).randint(0, n_samples, n_bootstrap)
+        indices = self._bootstrap_indices(seed, n_samples, n_bootstrap)
         return np.bincount(indices, minlength=n_samples).astype(np.float64)
 
     def _grow_trees(self, X, y, targets, sample_weight, seeds, n_bootstrap):
@@ -189,8 +228,12 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
 
     def _grow_tree(self, grower, seed, y, targets, sample_weight, n_samples, n_bootstrap):
         """One tree of the forest, everything drawn from ``seed``."""
-        counts = self._bootstrap_counts(seed, n_samples, n_bootstrap)
-        weight = sample_weight * counts * self._tree_class_weight(y, counts)
+        if self.bootstrap:
+            # the weights were spent on the draws: rows count as often as drawn
+            counts = self._bootstrap_counts(seed, n_samples, n_bootstrap)
+            weight = counts * self._tree_class_weight(y, counts)
+        else:
+            weight = sample_weight * self._tree_class_weight(y, np.ones(n_samples))
         grower.set_min_hessian(self.min_weight_fraction_leaf * weight.sum())
         g = np.ascontiguousarray(-weight[:, np.newaxis] * targets)
         rows = np.flatnonzero(weight > 0).astype(INDEX_DTYPE)
@@ -315,10 +358,12 @@ class BaseForest(ModelToolsMixin, BaseEstimator):
         """Indices of the rows drawn for each tree (with repeats)."""
         check_is_fitted(self, "_forest")
         n = self._n_samples_fit
-        n_bootstrap = self._n_bootstrap(n)
         if not self.bootstrap:
-            return [np.arange(n) for _ in self._seeds]
-        return [np.random.RandomState(s).randint(0, n, n_bootstrap) for s in self._seeds]
+            return [np.arange(n, dtype=np.int32) for _ in self._seeds]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # warned at fit
+            n_bootstrap = self._n_bootstrap(n)
+        return [self._bootstrap_indices(s, n, n_bootstrap) for s in self._seeds]
 
     @property
     def feature_importances_(self):
@@ -379,6 +424,10 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
     class_weight : {'balanced', 'balanced_subsample'}, dict, list of dict or None
     ccp_alpha : float, default=0.0
     max_samples : int, float or None, default=None
+        Rows drawn per tree (with replacement): all (None), this many (int,
+        may exceed n_samples), or this share of n_samples, of the total
+        sample weight when weighted (float > 0).  Sample and class weights
+        set how likely each row is to be drawn.
     monotonic_cst : array-like of int of shape (n_features,), default=None
         Binary single-output problems with criterion 'gini' only.
     split_method : {'hist', 'exact'}, default='hist'
@@ -455,10 +504,11 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
         self._one_channel = (self.monotonic_cst is not None and y.shape[1] == 1
                              and classes[0].size == 2)
         self._impurity_scale = 2.0 if self._one_channel else float(y.shape[1])
-        if (self.oob_score and y.shape[1] > 1
-                and len({c.size for c in classes}) > 1):
+        if self.oob_score and type_of_target(encoded) == "multiclass-multioutput":
             raise ValueError("The type of target cannot be used to compute OOB "
-                             "estimates: outputs with different numbers of classes.")
+                             "estimates. Got multiclass-multioutput while only the "
+                             "following are supported: continuous, continuous-multioutput, "
+                             "binary, multiclass, multilabel-indicator.")
         if self._one_channel:
             targets = (encoded[:, 0] == 1).astype(np.float64)[:, None]
         else:
@@ -539,9 +589,11 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
         if callable(self.oob_score):
             self.oob_score_ = self.oob_score(y if self.n_outputs_ > 1 else y[:, 0],
                                              pred if self.n_outputs_ > 1 else pred[:, 0])
-        else:
-            self.oob_score_ = float(np.mean([accuracy_score(y[:, k], pred[:, k])
-                                             for k in range(self.n_outputs_)]))
+        else:  # accuracy; subset accuracy for several outputs, as score()
+            codes = np.column_stack([np.searchsorted(c, y[:, k])
+                                     for k, c in enumerate(self._classes)])
+            predicted = np.column_stack([np.argmax(p, axis=1) for p in probas])
+            self.oob_score_ = float(np.mean(np.all(codes == predicted, axis=1)))
 
 
 class RandomForestRegressor(RegressorMixin, BaseForest):
@@ -603,6 +655,11 @@ class RandomForestRegressor(RegressorMixin, BaseForest):
 
     def _encode_targets(self, y, sample_weight):
         y = np.asarray(y, dtype=np.float64)
+        if self.criterion == "friedman_mse":
+            warnings.warn('Value `"friedman_mse"` for `criterion` is deprecated (as in '
+                          'scikit-learn 1.9): it is the same as `"squared_error"`. Use '
+                          '`criterion="squared_error"` to remove this warning.',
+                          FutureWarning)
         if self.criterion == "poisson":
             if np.any(y < 0):
                 raise ValueError("Some value(s) of y are negative which is not allowed "

@@ -7,13 +7,14 @@ gradient (split gain = weighted variance reduction, as scikit-learn's
 ``friedman_mse``), whose leaves are then set by the loss's line search.
 """
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Hidden, Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -23,19 +24,21 @@ from .._grower import GrowerParams
 from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
-from ._tools import ModelToolsMixin, XGBoostExportMixin
+from ._tools import EnsembleSequenceMixin, ModelToolsMixin, XGBoostExportMixin
 from ._base import (RegressionTreeView, categorical_indices, check_monotonic_cst, engine_tags, estimator_threads, make_grower,
                     release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 
 
-class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
+class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExportMixin,
+                           BaseEstimator):
     """Shared fit/predict machinery of the two gradient boosting estimators."""
 
     _parameter_constraints = {
         "learning_rate": [Interval(Real, 0.0, None, closed="left")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "criterion": [StrOptions({"friedman_mse", "squared_error"})],
+        "criterion": [StrOptions({"squared_error"}),
+                      Hidden(StrOptions({"deprecated", "friedman_mse"}))],
         "min_samples_split": [Interval(Integral, 2, None, closed="left"),
                               Interval(Real, 0.0, 1.0, closed="right")],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left"),
@@ -85,6 +88,12 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        if self.criterion != "deprecated":
+            warnings.warn("The parameter `criterion` is deprecated (as in scikit-learn "
+                          "1.9) and has no effect. Leave it to its default value to avoid "
+                          "this warning.", FutureWarning)
+        # the init estimator is fitted with weights only when weights are given
+        self._user_weighted = sample_weight is not None
         X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
                                                 y_numeric=not is_classifier(self))
         y, sample_weight = self._encode_y(y, sample_weight)
@@ -177,14 +186,21 @@ class BaseGradientBoosting(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if self.init_ is None or (isinstance(self.init_, str) and self.init_ == "zero"):
             return
         target = self.classes_[y.astype(np.int64)] if is_classifier(self) else y
-        if weights_given:
-            try:
-                self.init_.fit(X, target, sample_weight=sample_weight)
-            except TypeError as e:
-                raise ValueError(f"The initial estimator {type(self.init_).__name__} "
-                                 "does not support sample weights.") from e
-        else:
+        if not weights_given:
             self.init_.fit(X, target)
+            return
+        message = (f"The initial estimator {type(self.init_).__name__} does not support "
+                   "sample weights.")
+        try:
+            self.init_.fit(X, target, sample_weight=sample_weight)
+        except TypeError as e:
+            if "unexpected keyword argument 'sample_weight'" in str(e):
+                raise ValueError(message) from e
+            raise
+        except ValueError as e:  # a Pipeline without metadata routing
+            if "stepname__parameter" in str(e):
+                raise ValueError(message) from e
+            raise
 
     def _init_estimator_raw(self, X):
         if is_classifier(self):
@@ -502,8 +518,9 @@ class GradientBoostingRegressor(RegressorMixin, BaseGradientBoosting):
     subsample : float, default=1.0
         Fraction of rows drawn (without replacement) for each iteration;
         below 1 the out-of-bag attributes are computed.
-    criterion : {'friedman_mse', 'squared_error'}, default='friedman_mse'
-        Accepted for compatibility; both give the same splits.
+    criterion : {'squared_error'}, default='deprecated'
+        Deprecated in scikit-learn 1.9 and without effect there and here;
+        setting it warns (FutureWarning).
     min_samples_split : int or float, default=2
     min_samples_leaf : int or float, default=1
     min_weight_fraction_leaf : float, default=0.0
@@ -563,7 +580,7 @@ class GradientBoostingRegressor(RegressorMixin, BaseGradientBoosting):
     }
 
     def __init__(self, *, loss="squared_error", learning_rate=0.1, n_estimators=100,
-                 subsample=1.0, criterion="friedman_mse", min_samples_split=2,
+                 subsample=1.0, criterion="deprecated", min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_depth=3,
                  min_impurity_decrease=0.0, init=None, random_state=None,
                  max_features=None, alpha=0.9, verbose=0, max_leaf_nodes=None,
@@ -600,12 +617,8 @@ class GradientBoostingRegressor(RegressorMixin, BaseGradientBoosting):
         self.categorical_features = categorical_features
 
     def _encode_y(self, y, sample_weight):
-        self._weights_given = self._sample_weight_given(sample_weight)
+        self._weights_given = self._user_weighted
         return np.asarray(y, dtype=np.float64), sample_weight
-
-    @staticmethod
-    def _sample_weight_given(sample_weight):
-        return not np.all(sample_weight == 1.0)
 
     def predict(self, X):
         """Predicted targets, ndarray of shape (n_samples,)."""
@@ -648,12 +661,13 @@ class GradientBoostingClassifier(ClassifierMixin, BaseGradientBoosting):
 
     _parameter_constraints = {
         **BaseGradientBoosting._parameter_constraints,
+        "init": [StrOptions({"zero"}), None, HasMethods(["fit", "predict_proba"])],
         "loss": [StrOptions({"log_loss", "exponential"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
     def __init__(self, *, loss="log_loss", learning_rate=0.1, n_estimators=100,
-                 subsample=1.0, criterion="friedman_mse", min_samples_split=2,
+                 subsample=1.0, criterion="deprecated", min_samples_split=2,
                  min_samples_leaf=1, min_weight_fraction_leaf=0.0, max_depth=3,
                  min_impurity_decrease=0.0, init=None, random_state=None,
                  max_features=None, verbose=0, max_leaf_nodes=None, warm_start=False,
@@ -704,7 +718,7 @@ class GradientBoostingClassifier(ClassifierMixin, BaseGradientBoosting):
                 "with zero weights, while a minimum of 2 classes are required.")
         self.classes_ = classes
         self.n_classes_ = classes.size
-        self._weights_given = not np.all(sample_weight == 1.0)
+        self._weights_given = self._user_weighted
         if self.class_weight is not None:
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
             self._weights_given = True

@@ -54,3 +54,17 @@ class XGBoostExportMixin:
         """
         from .._xgboost_export import export_xgboost_json
         export_xgboost_json(self, path)
+
+
+class EnsembleSequenceMixin:
+    """``len(est)``, ``est[i]`` and ``iter(est)`` over ``estimators_``, as
+    scikit-learn's ensembles (``BaseEnsemble``)."""
+
+    def __len__(self):
+        return len(self.estimators_)
+
+    def __getitem__(self, index):
+        return self.estimators_[index]
+
+    def __iter__(self):
+        return iter(self.estimators_)
