@@ -503,3 +503,30 @@ def test_xgboost_accessors():
     with pytest.raises(ValueError, match="cannot be exported"):
         XGBRegressor(n_estimators=2, objective="reg:absoluteerror").fit(X, X[:, 0]) \
             .get_booster()
+
+
+def test_continued_training_reads_the_old_trees_with_their_codes():
+    """Continuing on data whose categories are a subset (so fresh codes would
+    differ) keeps the old trees' meaning; other columns or new categories
+    are refused instead of silently misread."""
+    import pandas as pd
+    rng = np.random.RandomState(0)
+    n = 400
+    letters = np.array(list("abcd"))[rng.randint(0, 4, n)]
+    x = rng.rand(n)
+    y = np.select([letters == "a", letters == "c"], [3.0, 1.0], 0.0) + x
+    frame = pd.DataFrame({"k": letters, "x": x})
+    kw = dict(n_estimators=5, max_depth=3, enable_categorical=True)
+    first = XGBRegressor(**kw).fit(frame, y)
+    later = frame[frame["k"] != "a"]
+    cont = XGBRegressor(**kw).fit(later, y[later.index], xgb_model=first)
+    assert list(cont.categories_[0]) == list("abcd")
+    head = frame.iloc[:50]
+    old_part = cont.predict(head, iteration_range=(0, 5))
+    np.testing.assert_allclose(old_part, first.predict(head), rtol=1e-12)
+    with pytest.raises(ValueError, match="feature_names mismatch"):
+        XGBRegressor(**kw).fit(frame[["x", "k"]], y, xgb_model=first)
+    extra = frame.copy()
+    extra.loc[0, "k"] = "e"
+    with pytest.raises(ValueError, match="not fitted on"):
+        XGBRegressor(**kw).fit(extra, y, xgb_model=first)

@@ -339,6 +339,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self._weighted = sample_weight is not None
         X, y, sample_weight, base_margin = self._validate_training(X, y, sample_weight,
                                                                    base_margin)
+        if xgb_model is not None:
+            xgb_model = _fitted_model(xgb_model)
+            X = self._continue_encoding(xgb_model, X)
         evals = self._validate_eval_sets(eval_set, sample_weight_eval_set,
                                          base_margin_eval_set)
         if verbose is None:
@@ -407,12 +410,6 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             self._base_margin = np.ascontiguousarray(self._objective.to_margin(base))
             self._forest = Forest(K)
             return
-        if isinstance(xgb_model, str) or hasattr(xgb_model, "__fspath__"):
-            from .._model_io import load_model
-            xgb_model = load_model(xgb_model)
-        if not isinstance(xgb_model, BaseXGB) or not hasattr(xgb_model, "_forest"):
-            raise TypeError("xgb_model must be a fitted XGBClassifier/XGBRegressor or the "
-                            "path of one saved with save_model.")
         if xgb_model.n_features_in_ != X.shape[1] or \
                 xgb_model._objective.n_outputs != K:
             raise ValueError("xgb_model was fitted on a different number of features or "
@@ -421,6 +418,47 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self._forest = Forest(K)
         for tree, column in zip(xgb_model._forest.trees, xgb_model._forest.columns):
             self._forest.append(tree, column)
+
+    def _continue_encoding(self, xgb_model, X):
+        """Training data coded as ``xgb_model``'s trees read it.
+
+        The old trees split on the old model's columns and category codes:
+        the columns must be the same ones, in the same order (as xgboost
+        requires), and categorical columns are recoded to the old model's
+        categories, which the continued model keeps.  A category the old
+        model never saw cannot be coded for its trees: ValueError.
+        """
+        if xgb_model.n_features_in_ != X.shape[1]:
+            raise ValueError(f"xgb_model was fitted on a different number of features "
+                             f"({xgb_model.n_features_in_}) than X has ({X.shape[1]}).")
+        old_names = getattr(xgb_model, "feature_names_in_", None)
+        new_names = getattr(self, "feature_names_in_", None)
+        if (old_names is None) != (new_names is None) or (
+                old_names is not None and list(old_names) != list(new_names)):
+            raise ValueError(f"feature_names mismatch with xgb_model: it was fitted on "
+                             f"{None if old_names is None else list(old_names)}, X has "
+                             f"{None if new_names is None else list(new_names)}.")
+        old_cats = getattr(xgb_model, "categories_", None) or [None] * X.shape[1]
+        new_cats = getattr(self, "categories_", None) or [None] * X.shape[1]
+        if [c is None for c in old_cats] != [c is None for c in new_cats]:
+            raise ValueError("The categorical features of X differ from those xgb_model "
+                             "was fitted on.")
+        recode = [j for j, (old, new) in enumerate(zip(old_cats, new_cats))
+                  if old is not None and list(old) != list(new)]
+        if recode:
+            X = X.copy()  # categorical features: X is dense
+        for j in recode:
+            codes = {value: float(i) for i, value in enumerate(old_cats[j])}
+            unseen = [value for value in new_cats[j] if value not in codes]
+            if unseen:
+                raise ValueError(f"Feature {j} has categories {unseen[:5]} that xgb_model "
+                                 "was not fitted on: its trees cannot read them.")
+            remap = np.array([codes[value] for value in new_cats[j]])
+            present = ~np.isnan(X[:, j])
+            X[present, j] = remap[X[present, j].astype(np.int64)]
+        self.categories_ = xgb_model.categories_
+        self.is_categorical_ = xgb_model.is_categorical_
+        return X
 
     def _engine(self, X, w, seed):
         self._split_method = "exact" if self.tree_method == "exact" else "hist"
@@ -880,6 +918,17 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         return self.classes_[np.argmax(margin, axis=1)]
 
 
+
+
+def _fitted_model(xgb_model):
+    """``xgb_model`` as a fitted skboost XGB estimator (loaded if a path)."""
+    if isinstance(xgb_model, str) or hasattr(xgb_model, "__fspath__"):
+        from .._model_io import load_model
+        xgb_model = load_model(xgb_model)
+    if not isinstance(xgb_model, BaseXGB) or not hasattr(xgb_model, "_forest"):
+        raise TypeError("xgb_model must be a fitted XGBClassifier/XGBRegressor or the "
+                        "path of one saved with save_model.")
+    return xgb_model
 
 
 def _per_eval_set(values, name, eval_set):
