@@ -71,7 +71,8 @@ def encode_estimator(est, path="", require_fitted=True):
                        for name, value in params.items()},
             "state": {name: codec.encode(value, f"{path}state.{name}")
                       for name, value in vars(est).items()
-                      if name not in params and name not in TRAINING_ONLY}}
+                      if name not in params and name not in TRAINING_ONLY
+                      and name != "kwargs"}}   # XGB's extra parameters: in params
 
 
 def _encode_param(value, path):
@@ -123,6 +124,11 @@ def _set_params(est, params, ctx, path):
     codec.expect(params, (dict,), path, "params")
     valid = est.get_params(deep=False)
     unknown = set(params) - set(valid)
+    if getattr(est, "_accepts_extra_params", False):
+        # XGB keeps extra keyword arguments (xgboost's aliases) as parameters
+        for name in unknown:
+            codec.check_attribute_name(type(est), name, f"{path}.{name}")
+        unknown = set()
     if unknown:
         codec.fail(path, f"unknown parameter(s) {sorted(unknown)} of "
                          f"{type(est).__name__}")
@@ -256,8 +262,9 @@ def _check_loss_width(d, width, n_trees, path):
 def _check_objective_width(d, width, n_trees, path):
     n_outputs = getattr(d["_objective"], "n_outputs", 1)
     _need(width == n_outputs, path, "forest width differs from the objective's outputs")
-    per_round = n_outputs * d.get("num_parallel_tree", 1) if "num_parallel_tree" in d \
-        else None
+    per_round = None
+    if "num_parallel_tree" in d:  # None: xgboost's default, 1
+        per_round = n_outputs * (d["num_parallel_tree"] or 1)
     stages = d.get("n_estimators_")
     _need(type(stages) is int and stages >= 0, path, "n_estimators_ must be an int")
     if per_round is not None:

@@ -530,3 +530,76 @@ def test_continued_training_reads_the_old_trees_with_their_codes():
     extra.loc[0, "k"] = "e"
     with pytest.raises(ValueError, match="not fitted on"):
         XGBRegressor(**kw).fit(extra, y, xgb_model=first)
+
+
+# ------------------------------------------- xgboost's parameter conventions
+def test_defaults_are_xgboosts_none_and_resolve_to_its_values():
+    import xgboost
+    ours, theirs = XGBRegressor().get_params(), xgboost.XGBRegressor().get_params()
+    shared = (set(ours) & set(theirs)) - {"objective", "missing", "n_jobs"}
+    assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
+    X, y = _data("reg")
+    # every xgboost parameter we share, passed explicitly as xgboost holds it
+    explicit = XGBRegressor(**{k: theirs[k] for k in shared}, n_jobs=1).fit(X, y)
+    default = XGBRegressor(n_jobs=1).fit(X, y)
+    assert_array_equal(explicit.predict(X), default.predict(X))
+    spelled = XGBRegressor(n_estimators=100, learning_rate=0.3, max_depth=6, reg_lambda=1.0,
+                           min_child_weight=1.0, max_bin=256, tree_method="hist",
+                           n_jobs=1).fit(X, y)
+    assert_array_equal(spelled.predict(X), default.predict(X))
+
+
+def test_aliases_and_extra_keyword_arguments_as_xgboost(tmp_path):
+    X, y = _data("reg")
+    by_alias = XGBRegressor(eta=0.05, reg_lambda=None, **{"lambda": 3.0}, seed=7,
+                            nthread=1, n_estimators=10)
+    by_name = XGBRegressor(learning_rate=0.05, reg_lambda=3.0, random_state=7, n_jobs=1,
+                           n_estimators=10)
+    assert by_alias.get_params()["eta"] == 0.05
+    assert_array_equal(by_alias.fit(X, y).predict(X), by_name.fit(X, y).predict(X))
+    copy = clone(by_alias)
+    assert copy.get_params()["eta"] == 0.05 and copy.kwargs is not by_alias.kwargs
+    search = GridSearchCV(XGBRegressor(n_estimators=5), {"eta": [0.1, 0.3]}, cv=2).fit(X, y)
+    assert search.best_params_["eta"] in (0.1, 0.3)
+    path = tmp_path / "m.json"
+    by_alias.save_model(path)
+    loaded = XGBRegressor().load_model(path)
+    assert loaded.get_params()["eta"] == 0.05
+    assert_array_equal(loaded.predict(X), by_alias.predict(X))
+    with pytest.warns(UserWarning, match='Parameters: { "foo" } are not used'):
+        XGBRegressor(n_estimators=2, foo="bar").fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate"):
+        XGBRegressor(n_estimators=2, eta=-1.0).fit(X, y)
+    assert XGBRegressor().get_params().get("kwargs") is None
+    assert not hasattr(XGBRegressor(), "kwargs")
+
+
+@pytest.mark.parametrize("name, value", [("booster", "dart"), ("booster", "gblinear"),
+                                         ("device", "cuda"),
+                                         ("multi_strategy", "multi_output_tree"),
+                                         ("sampling_method", "gradient_based")])
+def test_unsupported_booster_options_raise(name, value):
+    X, y = _data("reg")
+    with pytest.raises(ValueError, match=name):
+        XGBRegressor(n_estimators=2, **{name: value}).fit(X, y)
+    XGBRegressor(n_estimators=2, booster="gbtree", device="cpu").fit(X, y)
+
+
+def test_feature_types_mark_categorical_columns():
+    rng = np.random.RandomState(0)
+    codes = rng.randint(0, 5, 300).astype(float)
+    X = np.column_stack([codes, rng.rand(300)])
+    y = np.isin(codes, [1, 3]).astype(float) + X[:, 1]
+    est = XGBRegressor(n_estimators=5, feature_types=["c", "q"], enable_categorical=True)
+    est.fit(X, y)
+    assert est.is_categorical_.tolist() == [True, False]
+    assert any(t.categorical.any() for t in est._forest.trees)
+    with pytest.raises(ValueError, match="enable_categorical"):
+        XGBRegressor(feature_types=["c", "q"]).fit(X, y)
+    with pytest.raises(ValueError, match="unknown types"):
+        XGBRegressor(feature_types=["x", "q"], enable_categorical=True).fit(X, y)
+
+
+def test_get_xgb_params_gives_an_int_seed():
+    params = XGBRegressor(random_state=np.random.RandomState(0)).get_xgb_params()
+    assert isinstance(params["random_state"], int)

@@ -193,7 +193,9 @@ def estimator_threads(estimator, n_cells=None):
         Size of the training data (rows x features): small fits run on
         fewer threads (:data:`FIT_CELLS_PER_THREAD`).
     """
-    n_threads = resolve_n_threads(getattr(estimator, "n_jobs", None))
+    n_jobs = (estimator._param("n_jobs") if hasattr(estimator, "_param")  # XGB aliases
+              else getattr(estimator, "n_jobs", None))
+    n_threads = resolve_n_threads(n_jobs)
     if n_cells is not None:
         n_threads = threads_for_work(n_threads, n_cells, FIT_CELLS_PER_THREAD)
     return threads(n_threads)

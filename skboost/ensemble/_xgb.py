@@ -11,6 +11,7 @@ Beyond xgboost: any class labels, early stopping without an eval set (an
 internal validation split), realignment of reordered DataFrame columns, no
 restriction on feature names.
 """
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
@@ -21,7 +22,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_clas
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (Interval, StrOptions,
+                                            validate_parameter_constraints)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -58,6 +60,29 @@ POISSON_MAX_DELTA_STEP = 0.7
 LOGISTIC_OBJECTIVES = ("binary:logistic", "binary:logitraw", "reg:logistic")
 
 
+# xgboost's values of the parameters whose default is None (as in xgboost,
+# None means "the library's default")
+XGB_DEFAULTS = dict(n_estimators=100, max_depth=6, max_leaves=0, max_bin=256,
+                    grow_policy="depthwise", learning_rate=0.3, tree_method="hist",
+                    gamma=0.0, min_child_weight=1.0, subsample=1.0, colsample_bytree=1.0,
+                    colsample_bylevel=1.0, colsample_bynode=1.0, reg_alpha=0.0,
+                    reg_lambda=1.0, scale_pos_weight=1.0, num_parallel_tree=1,
+                    max_cat_to_onehot=4, importance_type="gain", verbosity=1)
+
+# xgboost's names for the same parameters, accepted as keyword arguments
+PARAMETER_ALIASES = {"learning_rate": ("eta",), "reg_lambda": ("lambda",),
+                     "reg_alpha": ("alpha",), "gamma": ("min_split_loss",),
+                     "random_state": ("seed",), "n_jobs": ("nthread",)}
+
+# xgboost's feature types: "c" categorical, the others numeric
+FEATURE_TYPES = {"q", "c", "int", "float", "i"}
+
+# Values of xgboost's parameters that skboost's engine has (None: default)
+UNSUPPORTED_VALUES = {"booster": ("gbtree",), "device": ("cpu",),
+                      "multi_strategy": ("one_output_per_tree",),
+                      "sampling_method": ("uniform",)}
+
+
 class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     """Shared fit/predict machinery of XGBClassifier and XGBRegressor.
 
@@ -66,29 +91,29 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "n_estimators": [Interval(Integral, 0, None, closed="left")],
+        "n_estimators": [Interval(Integral, 0, None, closed="left"), None],
         "max_depth": [Interval(Integral, 0, None, closed="left"), None],
-        "max_leaves": [Interval(Integral, 0, None, closed="left")],
-        "max_bin": [Interval(Integral, 2, None, closed="left")],
-        "grow_policy": [StrOptions({"depthwise", "lossguide"})],
-        "learning_rate": [Interval(Real, 0.0, None, closed="left")],
+        "max_leaves": [Interval(Integral, 0, None, closed="left"), None],
+        "max_bin": [Interval(Integral, 2, None, closed="left"), None],
+        "grow_policy": [StrOptions({"depthwise", "lossguide"}), None],
+        "learning_rate": [Interval(Real, 0.0, None, closed="left"), None],
         "objective": [str, callable, None],
-        "tree_method": [StrOptions({"auto", "exact", "approx", "hist"})],
+        "tree_method": [StrOptions({"auto", "exact", "approx", "hist"}), None],
         "n_jobs": [Integral, None],
-        "gamma": [Interval(Real, 0.0, None, closed="left")],
-        "min_child_weight": [Interval(Real, 0.0, None, closed="left")],
+        "gamma": [Interval(Real, 0.0, None, closed="left"), None],
+        "min_child_weight": [Interval(Real, 0.0, None, closed="left"), None],
         "max_delta_step": [Interval(Real, 0.0, None, closed="left"), None],
-        "subsample": [Interval(Real, 0.0, 1.0, closed="right")],
-        "colsample_bytree": [Interval(Real, 0.0, 1.0, closed="right")],
-        "colsample_bylevel": [Interval(Real, 0.0, 1.0, closed="right")],
-        "colsample_bynode": [Interval(Real, 0.0, 1.0, closed="right")],
-        "reg_alpha": [Interval(Real, 0.0, None, closed="left")],
-        "reg_lambda": [Interval(Real, 0.0, None, closed="left")],
-        "scale_pos_weight": [Interval(Real, 0.0, None, closed="neither")],
+        "subsample": [Interval(Real, 0.0, 1.0, closed="right"), None],
+        "colsample_bytree": [Interval(Real, 0.0, 1.0, closed="right"), None],
+        "colsample_bylevel": [Interval(Real, 0.0, 1.0, closed="right"), None],
+        "colsample_bynode": [Interval(Real, 0.0, 1.0, closed="right"), None],
+        "reg_alpha": [Interval(Real, 0.0, None, closed="left"), None],
+        "reg_lambda": [Interval(Real, 0.0, None, closed="left"), None],
+        "scale_pos_weight": [Interval(Real, 0.0, None, closed="neither"), None],
         "base_score": [Real, "array-like", None],
         "random_state": ["random_state"],
         "missing": [Real, None],
-        "num_parallel_tree": [Interval(Integral, 1, None, closed="left")],
+        "num_parallel_tree": [Interval(Integral, 1, None, closed="left"), None],
         "monotone_constraints": [str, dict, "array-like", None],
         "interaction_constraints": [str, list, tuple, None],
         "importance_type": [StrOptions({"gain", "weight", "cover", "total_gain",
@@ -97,26 +122,33 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         "eval_metric": [str, callable, list, tuple, None],
         "callbacks": [list, tuple, None],
         "enable_categorical": ["boolean"],
-        "max_cat_to_onehot": [Interval(Integral, 1, None, closed="left")],
+        "max_cat_to_onehot": [Interval(Integral, 1, None, closed="left"), None],
         "verbosity": [Interval(Integral, 0, 3, closed="both"), None],
         "huber_slope": [Interval(Real, 0.0, None, closed="neither")],
         "quantile_alpha": [Real, "array-like"],
         "tweedie_variance_power": [Interval(Real, 1.0, 2.0, closed="left")],
         "validation_fraction": [Interval(Real, 0.0, 1.0, closed="neither")],
+        "booster": [StrOptions({"gbtree", "dart", "gblinear"}), None],
+        "device": [str, None],
+        "feature_types": ["array-like", None],
+        "multi_strategy": [StrOptions({"one_output_per_tree", "multi_output_tree"}), None],
+        "sampling_method": [StrOptions({"uniform", "gradient_based"}), None],
+        "validate_parameters": ["boolean", None],
     }
 
-    def __init__(self, *, n_estimators=100, max_depth=6, max_leaves=0, max_bin=256,
-                 grow_policy="depthwise", learning_rate=0.3, objective=None,
-                 tree_method="auto", n_jobs=None, gamma=0.0, min_child_weight=1.0,
-                 max_delta_step=None, subsample=1.0, colsample_bytree=1.0,
-                 colsample_bylevel=1.0, colsample_bynode=1.0, reg_alpha=0.0,
-                 reg_lambda=1.0, scale_pos_weight=1.0, base_score=None, random_state=None,
-                 missing=np.nan, num_parallel_tree=1, monotone_constraints=None,
-                 interaction_constraints=None, importance_type="gain",
-                 early_stopping_rounds=None, eval_metric=None, callbacks=None,
-                 enable_categorical=False, max_cat_to_onehot=4, verbosity=1,
-                 huber_slope=1.0, quantile_alpha=0.5, tweedie_variance_power=1.5,
-                 validation_fraction=0.1):
+    def __init__(self, *, n_estimators=None, max_depth=None, max_leaves=None, max_bin=None,
+                 grow_policy=None, learning_rate=None, objective=None, booster=None,
+                 tree_method=None, n_jobs=None, gamma=None, min_child_weight=None,
+                 max_delta_step=None, subsample=None, sampling_method=None,
+                 colsample_bytree=None, colsample_bylevel=None, colsample_bynode=None,
+                 reg_alpha=None, reg_lambda=None, scale_pos_weight=None, base_score=None,
+                 random_state=None, missing=np.nan, num_parallel_tree=None,
+                 monotone_constraints=None, interaction_constraints=None,
+                 importance_type=None, device=None, validate_parameters=None,
+                 enable_categorical=False, feature_types=None, max_cat_to_onehot=None,
+                 multi_strategy=None, eval_metric=None, early_stopping_rounds=None,
+                 callbacks=None, verbosity=None, huber_slope=1.0, quantile_alpha=0.5,
+                 tweedie_variance_power=1.5, validation_fraction=0.1, **kwargs):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.max_leaves = max_leaves
@@ -153,6 +185,63 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self.quantile_alpha = quantile_alpha
         self.tweedie_variance_power = tweedie_variance_power
         self.validation_fraction = validation_fraction
+        self.booster = booster
+        self.device = device
+        self.feature_types = feature_types
+        self.multi_strategy = multi_strategy
+        self.sampling_method = sampling_method
+        self.validate_parameters = validate_parameters
+        if kwargs:  # as xgboost: aliases (eta, seed, ...) and booster parameters
+            self.kwargs = kwargs
+
+    # ------------------------------------------------------------ parameters
+    _accepts_extra_params = True  # model files: see skboost._model_io
+
+    def get_params(self, deep=True):
+        """The parameters, with the extra keyword arguments (as xgboost)."""
+        params = super().get_params(deep=deep)
+        params.update(getattr(self, "kwargs", {}))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; names that are not ``__init__`` arguments are kept
+        as extra keyword arguments (aliases such as ``eta``), as xgboost."""
+        names = set(self._get_param_names())
+        extra = {k: v for k, v in params.items() if k not in names}
+        if extra:
+            self.kwargs = {**getattr(self, "kwargs", {}), **extra}
+        return super().set_params(**{k: v for k, v in params.items() if k in names})
+
+    def _param(self, name):
+        """The value a fit uses: the parameter, else its alias among the
+        extra keyword arguments, else xgboost's default when None."""
+        value = getattr(self, name)
+        if value is None:
+            for alias in PARAMETER_ALIASES.get(name, ()):
+                if getattr(self, "kwargs", {}).get(alias) is not None:
+                    value = self.kwargs[alias]
+        return XGB_DEFAULTS.get(name) if value is None else value
+
+    def _check_extra_params(self):
+        """Aliases checked as the parameters they stand for; the booster
+        options skboost does not have raise; unknown names warn (xgboost:
+        'Parameters: { ... } are not used')."""
+        extra = getattr(self, "kwargs", {})
+        aliases = {alias: name for name, names in PARAMETER_ALIASES.items()
+                   for alias in names}
+        resolved = {aliases[k]: v for k, v in extra.items() if k in aliases}
+        validate_parameter_constraints(
+            {k: self._parameter_constraints[k] for k in resolved}, resolved,
+            caller_name=type(self).__name__)
+        unknown = sorted(k for k in extra if k not in aliases)
+        if unknown:
+            warnings.warn("Parameters: { " + ", ".join(f'"{k}"' for k in unknown)
+                          + " } are not used.", UserWarning)
+        for name, allowed in UNSUPPORTED_VALUES.items():
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise ValueError(f"{name}={value!r} is not supported by skboost (only "
+                                 f"{', '.join(repr(a) for a in allowed)}).")
 
     # ------------------------------------------------------------ data
     def _with_missing(self, X):
@@ -175,6 +264,17 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """xgboost's rule: DataFrame categorical (and string) columns are
         categorical features with ``enable_categorical=True`` and refused
         otherwise."""
+        if self.feature_types is not None:
+            types = [str(t) for t in self.feature_types]
+            bad = sorted(set(types) - FEATURE_TYPES)
+            if bad:
+                raise ValueError(f"feature_types has unknown types {bad}; xgboost's are "
+                                 f"{sorted(FEATURE_TYPES)}.")
+            mask = np.array([t == "c" for t in types])
+            if mask.any() and not self.enable_categorical:
+                raise ValueError("feature_types marks categorical features ('c'): pass "
+                                 "enable_categorical=True (as in xgboost).")
+            return mask
         return "from_dtype" if self.enable_categorical else None
 
     _categorical_hint = "pass enable_categorical=True (as in xgboost)"
@@ -214,7 +314,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """Hold out ``validation_fraction`` of the rows for early stopping."""
         stratify = y if is_classifier(self) else None
         idx = np.arange(X.shape[0])
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        seed = check_random_state(self._param("random_state")).randint(
+            np.iinfo(np.int32).max)
         try:
             train, val = train_test_split(idx, test_size=self.validation_fraction,
                                           random_state=seed, stratify=stratify)
@@ -235,27 +336,27 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     # ------------------------------------------------------------ parameters
     def _grower_params(self, n_features):
         exact = self._split_method == "exact"
-        max_depth = 6 if self.max_depth is None else self.max_depth  # xgboost's default
+        max_depth = self._param("max_depth")
         if max_depth == 0 and exact:
             raise ValueError("tree_method='exact' needs max_depth > 0 (as xgboost).")
         max_depth = max_depth or None
-        best_first = self.grow_policy == "lossguide" and self.max_leaves > 0
-        if self.grow_policy == "depthwise" and self.max_leaves > 0:
+        best_first = self._param("grow_policy") == "lossguide" and self._param("max_leaves") > 0
+        if self._param("grow_policy") == "depthwise" and self._param("max_leaves") > 0:
             # grown level by level, then cut to max_leaves (_truncate_levels)
-            cap = self.max_leaves - 1
+            cap = self._param("max_leaves") - 1
             max_depth = cap if max_depth is None else min(max_depth, cap)
         sampler = ColumnSampler(
-            n_features, self.colsample_bytree, self.colsample_bylevel, self.colsample_bynode,
+            n_features, self._param("colsample_bytree"), self._param("colsample_bylevel"), self._param("colsample_bynode"),
             self._interaction_sets)
         return GrowerParams(
-            max_depth=max_depth, max_leaf_nodes=self.max_leaves if best_first else None,
-            min_samples_split=2, min_samples_leaf=1, min_hessian=self.min_child_weight,
+            max_depth=max_depth, max_leaf_nodes=self._param("max_leaves") if best_first else None,
+            min_samples_split=2, min_samples_leaf=1, min_hessian=self._param("min_child_weight"),
             # exact: grow every positive split, prune by gamma afterwards (as xgboost)
-            min_split_gain=MIN_GAIN if exact else max(MIN_GAIN, self.gamma),
-            l2=self.reg_lambda, l1=self.reg_alpha, max_delta_step=self._max_delta_step(),
+            min_split_gain=MIN_GAIN if exact else max(MIN_GAIN, self._param("gamma")),
+            l2=self._param("reg_lambda"), l1=self._param("reg_alpha"), max_delta_step=self._max_delta_step(),
             monotonic_cst=self._monotonic, column_sampler=sampler, float32_ties=exact,
             categorical_features=categorical_indices(self, self._monotonic),
-            max_onehot=self.max_cat_to_onehot)
+            max_onehot=self._param("max_cat_to_onehot"))
 
     def _max_delta_step(self):
         """xgboost's default: 0 (no clipping), 0.7 for count:poisson, where the
@@ -336,6 +437,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        self._check_extra_params()
         self._weighted = sample_weight is not None
         X, y, sample_weight, base_margin = self._validate_training(X, y, sample_weight,
                                                                    base_margin)
@@ -375,8 +477,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """xgboost's scale_pos_weight: the weight of rows labelled 1 times
         scale_pos_weight, for the logistic objectives only (evaluation
         weights are not scaled)."""
-        if self.scale_pos_weight != 1.0 and self._objective.name in LOGISTIC_OBJECTIVES:
-            sample_weight = np.where(y == 1, sample_weight * self.scale_pos_weight,
+        if self._param("scale_pos_weight") != 1.0 and self._objective.name in LOGISTIC_OBJECTIVES:
+            sample_weight = np.where(y == 1, sample_weight * self._param("scale_pos_weight"),
                                      sample_weight)
         return sample_weight
 
@@ -461,14 +563,14 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         return X
 
     def _engine(self, X, w, seed):
-        self._split_method = "exact" if self.tree_method == "exact" else "hist"
+        self._split_method = "exact" if self._param("tree_method") == "exact" else "hist"
         params = self._grower_params(X.shape[1])
-        max_bin = min(self.max_bin, MAX_BINS)
+        max_bin = min(self._param("max_bin"), MAX_BINS)
         grower = make_grower(self._split_method, X, w, 1, params, max_bin, seed)
         return grower, params
 
     def _boost(self, X, y, w, base_margin, evals, verbose, xgb_model):
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self._param("random_state"))
         seed = rng.randint(np.iinfo(np.int32).max)
         self._initial_state(X, y, w, xgb_model)
         grower, params = self._engine(X, w, seed)
@@ -483,9 +585,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         call_callbacks(callbacks, "before_training", self)
         first_round = len(self._forest) // self._trees_per_round()
         n_rounds = 0
-        for i in range(self.n_estimators):
+        for i in range(self._param("n_estimators")):
             g, h = self._gradients(y, margin, w)
-            if self.tree_method == "approx":
+            if self._param("tree_method") == "approx":
                 grower = self._approx_grower(X, h, params, seed + i)
             self._boost_round(grower, rng, X, y, w, margin, g, h)
             n_rounds = i + 1
@@ -509,7 +611,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         rows = self._round_rows(rng, w)
         # leaf refits (quantile objectives) see the margins before the round
         before = margin.copy() if self._objective.adaptive_alphas is not None else margin
-        for _ in range(self.num_parallel_tree):
+        for _ in range(self._param("num_parallel_tree")):
             for k in range(self._objective.n_outputs):
                 self._grow_tree(grower, g[:, k], h[:, k], rows, rng, X, y, margin, w, k,
                                 before)
@@ -560,8 +662,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     def _round_rows(self, rng, w):
         """Rows of this round: positive weight, and a Bernoulli draw when subsampling."""
         keep = w > 0
-        if self.subsample < 1.0:
-            keep &= rng.random_sample(w.shape[0]) < self.subsample
+        if self._param("subsample") < 1.0:
+            keep &= rng.random_sample(w.shape[0]) < self._param("subsample")
         return np.flatnonzero(keep).astype(INDEX_DTYPE)
 
     def _approx_grower(self, X, h, params, seed):
@@ -569,7 +671,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         weights = h.sum(axis=1)
         if not np.any(weights > 0):
             weights = np.ones_like(weights)
-        mapper = BinMapper(min(self.max_bin, MAX_BINS), random_state=seed,
+        mapper = BinMapper(min(self._param("max_bin"), MAX_BINS), random_state=seed,
                            n_categories=category_counts(self)).fit(
             X, np.maximum(weights, 0.0))
         return TreeGrower(mapper.transform(X, sparse_output=True), mapper, 1, params)
@@ -577,10 +679,10 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     def _grow_tree(self, grower, g, h, rows, rng, X, y, margin, w, k, before):
         grown = grower.grow(np.ascontiguousarray(g[:, np.newaxis]),
                             np.ascontiguousarray(h), rows, rng)
-        if self._split_method == "exact" and self.gamma > 0:
-            grown.prune_min_gain(self.gamma)
-        if self.grow_policy == "depthwise" and self.max_leaves > 0:
-            truncate_levels(grown, self.max_leaves)
+        if self._split_method == "exact" and self._param("gamma") > 0:
+            grown.prune_min_gain(self._param("gamma"))
+        if self._param("grow_policy") == "depthwise" and self._param("max_leaves") > 0:
+            truncate_levels(grown, self._param("max_leaves"))
         self._default_directions(grown, X)
         if self._split_method == "exact":
             missing_split_thresholds(grown, X)
@@ -590,9 +692,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if alphas is not None and self._split_method != "exact":
             self._refit_leaves(grown, y, before[:, k], w if self._weighted else None,
                                alphas[k])
-        tree = grown.tree.scaled(self.learning_rate / self.num_parallel_tree)
+        tree = grown.tree.scaled(self._param("learning_rate") / self._param("num_parallel_tree"))
         self._forest.append(tree, k)
-        if rows.size == margin.shape[0] and self.tree_method != "approx":
+        if rows.size == margin.shape[0] and self._param("tree_method") != "approx":
             add_leaf_values(grown.sample_indices, grown.leaf_starts, grown.leaf_ends,
                             np.ascontiguousarray(tree.value[grown.leaves, 0]), margin, k)
         else:
@@ -658,7 +760,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     # ------------------------------------------------------------ predict
     def _trees_per_round(self):
-        return self._objective.n_outputs * self.num_parallel_tree
+        return self._objective.n_outputs * self._param("num_parallel_tree")
 
     def _round_range(self, iteration_range):
         """Rounds [begin, end) to predict with (default: up to the best iteration)."""
@@ -718,7 +820,13 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         wrapper_only = {"n_estimators", "early_stopping_rounds", "callbacks",
                         "importance_type", "enable_categorical", "missing",
                         "validation_fraction"}
-        return {k: v for k, v in self.get_params().items() if k not in wrapper_only}
+        params = {k: v for k, v in self.get_params().items() if k not in wrapper_only}
+        state = params.get("random_state")
+        if isinstance(state, np.random.RandomState):  # as xgboost: an int seed
+            params["random_state"] = int(state.randint(np.iinfo(np.int32).max))
+        elif isinstance(state, np.random.Generator):
+            params["random_state"] = int(state.integers(np.iinfo(np.int32).max))
+        return params
 
     def get_booster(self):
         """The model as an ``xgboost.Booster`` (needs xgboost installed; squared
@@ -746,7 +854,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             raise ValueError(f"objective {name!r} cannot be exported to xgboost's format "
                              "by skboost: only reg:squarederror, binary:logistic and "
                              "multi:softprob/softmax can.")
-        if self.num_parallel_tree != 1:
+        if self._param("num_parallel_tree") != 1:
             raise ValueError("Models with num_parallel_tree > 1 cannot be exported.")
         end = self._round_range(None)[1] * self._trees_per_round()
         trees = self._forest.trees[:end]
@@ -769,7 +877,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """Importances of ``importance_type`` (xgboost's default: gain), normalised."""
         check_is_fitted(self, "_forest")
         from .._inspect import feature_importances
-        return feature_importances(self, self.importance_type or "gain")
+        return feature_importances(self, self._param("importance_type") or "gain")
 
     @property
     def n_trees_per_iteration_(self):
@@ -809,7 +917,7 @@ class XGBRegressor(RegressorMixin, BaseXGB):
             quantile_alpha=self.quantile_alpha,
             tweedie_variance_power=self.tweedie_variance_power, weighted=self._weighted,
             poisson_max_delta_step=self._max_delta_step(),
-            scale_pos_weight=self.scale_pos_weight)
+            scale_pos_weight=self._param("scale_pos_weight"))
 
     def _encode_target(self, y):
         return np.asarray(y, dtype=np.float64)
@@ -884,7 +992,7 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         task = "multiclass" if self.n_classes_ > 2 else "binary"
         self._objective = make_objective(objective, CLASSIFICATION_OBJECTIVES,
                                          num_class=num_class, weighted=self._weighted,
-                                         scale_pos_weight=self.scale_pos_weight, task=task)
+                                         scale_pos_weight=self._param("scale_pos_weight"), task=task)
 
     def _proba_from_margin(self, margin):
         obj = self._objective
