@@ -256,6 +256,25 @@ def test_callable_eval_metric_as_xgboost(split_data, kind, func):
             pytest.approx(log_loss(labels, p))
 
 
+@pytest.mark.parametrize("objective", ["multi:softmax", "binary:logitraw"])
+def test_callable_metric_receives_the_boosters_prediction_as_xgboost(split_data, objective):
+    """multi:softmax hands class labels, binary:logitraw margins (xgboost's
+    booster predictions for those objectives)."""
+    from sklearn.metrics import accuracy_score
+
+    def error(y_true, y_pred):
+        if objective == "multi:softmax":
+            return 1.0 - accuracy_score(y_true, y_pred)
+        return float(np.mean((y_pred > 0) != y_true))
+
+    X, y, Xv, yv = split_data["multi" if objective == "multi:softmax" else "binary"]
+    kw = dict(n_estimators=5, objective=objective, eval_metric=error, **EXACT)
+    ours = XGBClassifier(**kw).fit(X, y, eval_set=[(Xv, yv)], verbose=False)
+    theirs = xgb.XGBClassifier(**kw).fit(X, y, eval_set=[(Xv, yv)], verbose=False)
+    assert_allclose(ours.evals_result()["validation_0"]["error"],
+                    theirs.evals_result()["validation_0"]["error"], atol=1e-6)
+
+
 def test_verbose_lines_match_xgboost(split_data, capsys):
     X, y, Xv, yv = split_data["binary"]
     kw = dict(n_estimators=5, eval_metric=["logloss", "auc"], **EXACT)
@@ -603,3 +622,17 @@ def test_feature_types_mark_categorical_columns():
 def test_get_xgb_params_gives_an_int_seed():
     params = XGBRegressor(random_state=np.random.RandomState(0)).get_xgb_params()
     assert isinstance(params["random_state"], int)
+
+
+@pytest.mark.parametrize("kind, objective", [("binary", None), ("multi", None),
+                                             ("reg", None), ("reg", "count:poisson")])
+def test_intercept_as_xgboost(kind, objective):
+    X, y = _data(kind)
+    if objective == "count:poisson":
+        y = np.abs(y)
+    kw = dict(n_estimators=2) if objective is None else dict(n_estimators=2,
+                                                               objective=objective)
+    ours_cls, theirs_cls = _classes(kind)
+    ours, theirs = ours_cls(**kw).fit(X, y), theirs_cls(**kw).fit(X, y)
+    assert ours.intercept_.dtype == np.float32
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-5, atol=1e-6)

@@ -873,6 +873,22 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         return self._forest, np.ones(len(self._forest)), self._base_margin
 
     @property
+    def intercept_(self):
+        """xgboost's intercept: the base score, in the response space for one
+        output, as centred margins (log-priors) for several.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,), float32
+        """
+        check_is_fitted(self, "_base_margin")
+        margin = np.asarray(self._base_margin, dtype=np.float64)
+        if margin.size > 1:
+            return (margin - margin.mean()).astype(np.float32)
+        return np.asarray(self._objective.transform(margin.reshape(1, -1))[0],
+                          dtype=np.float32).reshape(1)
+
+    @property
     def feature_importances_(self):
         """Importances of ``importance_type`` (xgboost's default: gain), normalised."""
         check_is_fitted(self, "_forest")
@@ -1005,6 +1021,14 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         return np.column_stack([1.0 - p, p])
 
     def _user_predictions(self, margin):
+        """What xgboost hands a callable metric: its booster's prediction
+        (class labels for multi:softmax, margins for binary:logitraw,
+        probabilities otherwise)."""
+        name = self._objective.name
+        if name == "multi:softmax":
+            return self._decode_target(np.argmax(margin, axis=1))
+        if name == "binary:logitraw":
+            return margin[:, 0]
         proba = self._proba_from_margin(margin)
         return proba[:, 1] if proba.shape[1] == 2 else proba
 
