@@ -340,6 +340,11 @@ def parse_json(data, path="model file"):
     no duplicate keys; every problem is a ValueError."""
     try:
         text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"invalid model file {os.fspath(path)!r}: not a text (JSON) file; "
+                         "skboost reads the JSON files of its save_model (a binary file "
+                         "such as xgboost's UBJSON format is not one)") from None
+    try:
         return json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
                           parse_constant=_reject_constant, object_pairs_hook=_object)
     except RecursionError:

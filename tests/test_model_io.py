@@ -711,3 +711,14 @@ def test_corrupt_files_rejected_with_bounds_checked_kernels(tmp_path):
                             text=True, timeout=1200)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("ok")
+
+
+def test_binary_file_is_named_as_not_a_model_file(tmp_path):
+    """xgboost's UBJSON (or any binary file) is refused with a message that
+    says what skboost reads, not a codec error."""
+    import xgboost
+    X, targets = _data(200, seed=3)
+    path = tmp_path / "model.ubj"
+    xgboost.XGBRegressor(n_estimators=2).fit(X, targets["reg"]).save_model(path)
+    with pytest.raises(ValueError, match="not a text \\(JSON\\) file"):
+        XGBRegressor().load_model(path)
