@@ -1037,7 +1037,8 @@ def test_sklearn_estimator_checks(estimator, check):
 # ------------------------------------------- scikit-learn 1.9 forest semantics
 
 
-@pytest.mark.parametrize("weights", ["sample_weight", "balanced", "dict", "none"])
+@pytest.mark.parametrize("weights", ["sample_weight", "balanced", "dict", "none",
+                                     "balanced+sample_weight"])
 @pytest.mark.parametrize("max_samples", [None, 0.5, 300])
 def test_bootstrap_draws_follow_weights_as_sklearn(weights, max_samples):
     """Sample and class weights set how likely a row is drawn; the trees
@@ -1057,6 +1058,9 @@ def test_bootstrap_draws_follow_weights_as_sklearn(weights, max_samples):
         params["class_weight"] = "balanced"
     elif weights == "dict":
         params["class_weight"] = {0: 1.0, 1: 4.0}
+    elif weights == "balanced+sample_weight":  # classes balanced on weighted totals
+        params["class_weight"] = "balanced"
+        fit_kw["sample_weight"] = rng.uniform(0.0, 3.0, n)
     ours = RandomForestClassifier(split_method="exact", **params).fit(X, y, **fit_kw)
     ref = sk.RandomForestClassifier(**params).fit(X, y, **fit_kw)
     for a, b in zip(ours.estimators_samples_, ref.estimators_samples_):
@@ -1136,3 +1140,19 @@ def test_friedman_mse_criterion_warns_as_sklearn():
     X, _, y = _small()
     with pytest.warns(FutureWarning, match="friedman_mse"):
         RandomForestRegressor(n_estimators=2, criterion="friedman_mse").fit(X, y)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", "balanced_subsample"])
+def test_balanced_classes_use_weighted_totals_without_bootstrap(class_weight):
+    """Without bootstrap, 'balanced' (and 'balanced_subsample', the same
+    there) weighs classes by their sample-weighted totals: the trees are
+    scikit-learn's (exact engine, every feature)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 3)
+    y = (rng.rand(200) < 0.3).astype(int)
+    w = rng.rand(200) * 3
+    params = dict(n_estimators=2, bootstrap=False, max_depth=3, max_features=None,
+                  class_weight=class_weight, random_state=0)
+    ours = RandomForestClassifier(split_method="exact", **params).fit(X, y, sample_weight=w)
+    ref = sk.RandomForestClassifier(**params).fit(X, y, sample_weight=w)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-10, atol=1e-12)

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_clas
 from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
@@ -233,7 +233,7 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
             counts = self._bootstrap_counts(seed, n_samples, n_bootstrap)
             weight = counts * self._tree_class_weight(y, counts)
         else:
-            weight = sample_weight * self._tree_class_weight(y, np.ones(n_samples))
+            weight = sample_weight
         grower.set_min_hessian(self.min_weight_fraction_leaf * weight.sum())
         g = np.ascontiguousarray(-weight[:, np.newaxis] * targets)
         rows = np.flatnonzero(weight > 0).astype(INDEX_DTYPE)
@@ -496,8 +496,7 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
                                  "previous fit.")
         self._classes = classes
         self._n_samples_fit = y.shape[0]
-        if self.class_weight is not None and self.class_weight != "balanced_subsample":
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        sample_weight = sample_weight * self._fit_class_weight(y, classes, sample_weight)
         # a single output with two classes and a monotonic constraint uses one
         # channel (the proportion of the second class): Gini gains are then
         # exactly half those of two channels, and the bounds apply to it
@@ -527,8 +526,28 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
         sizes = [c.size for c in self._classes]
         return sizes[0] if self.n_outputs_ == 1 else sizes
 
+    def _fit_class_weight(self, y, classes, sample_weight):
+        """Class weights of the whole fit, per row: a dict (list) as given,
+        'balanced' from the sample-weighted class totals (scikit-learn's
+        rule), 'balanced_subsample' alike without bootstrap; with bootstrap
+        that one is computed per tree (:meth:`_tree_class_weight`)."""
+        class_weight = self.class_weight
+        if class_weight is None or (class_weight == "balanced_subsample" and self.bootstrap):
+            return 1.0
+        if isinstance(class_weight, str):
+            if self.warm_start:
+                warnings.warn('class_weight presets "balanced" or "balanced_subsample" are '
+                              "not recommended for warm_start if the fitted data differs "
+                              "from the full dataset.", UserWarning)
+            class_weight = [dict(zip(c, compute_class_weight(
+                "balanced", classes=c, y=y[:, k], sample_weight=sample_weight)))
+                for k, c in enumerate(classes)]
+            if len(class_weight) == 1:
+                class_weight = class_weight[0]
+        return compute_sample_weight(class_weight, y)
+
     def _tree_class_weight(self, y, counts):
-        if self.class_weight != "balanced_subsample":
+        if self.class_weight != "balanced_subsample" or not self.bootstrap:
             return 1.0
         indices = np.repeat(np.arange(counts.size), counts.astype(np.int64))
         return compute_sample_weight("balanced", y, indices=indices)
