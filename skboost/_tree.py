@@ -13,7 +13,7 @@ from ._data import canonical_sparse, dense_row_chunks
 from ._dtypes import INDEX_DTYPE
 from ._kernels.categorical import BITSET_WORDS
 from ._kernels.predict import apply_raw, predict_binned, predict_raw
-from ._kernels.sparse import predict_binned_sparse, predict_raw_csr
+from ._kernels.sparse import predict_csr
 from ._sparse_bins import SparseBins, wants_sparse_bins
 
 LEAF = -1
@@ -137,11 +137,10 @@ def _add_raw(p, X, out, first_tree, stop_tree):
     with _predict_threads(X.shape[0], stop_tree - first_tree):
         if wants_sparse_bins(X):  # read in place: densifying would cost n x d
             X = canonical_sparse(X, "csr")
-            predict_raw_csr(np.asarray(X.indptr, dtype=np.int64),
-                            np.asarray(X.indices, dtype=INDEX_DTYPE), X.data, p["feature"],
-                            p["threshold"], p["missing_left"], p["categorical"],
-                            p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"],
-                            p["columns"], first_tree, stop_tree, out)
+            predict_csr(np.asarray(X.indptr, dtype=np.int64),
+                        np.asarray(X.indices, dtype=INDEX_DTYPE), X.data,
+                        np.zeros(X.shape[1]), np.nan, *_csr_trees(p, "threshold"),
+                        first_tree, stop_tree, out)
             return
         for start, stop, block in dense_row_chunks(X):
             predict_raw(block, p["feature"], p["threshold"], p["missing_left"],
@@ -152,13 +151,21 @@ def _add_raw(p, X, out, first_tree, stop_tree):
 def _add_binned(p, X_binned, missing_bin, out, first_tree, stop_tree):
     """:func:`~skboost._kernels.predict.predict_binned` of packed trees ``p``
     on dense bins or :class:`~skboost._sparse_bins.SparseBins`."""
-    trees = (p["feature"], p["threshold_bin"], p["missing_left"], p["categorical"],
-             p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"], p["columns"],
-             first_tree, stop_tree, missing_bin, out)
     if isinstance(X_binned, SparseBins):
-        predict_binned_sparse(*X_binned.csr, X_binned.zero_bin, *trees)
-    else:
-        predict_binned(X_binned, *trees)
+        predict_csr(*X_binned.csr, X_binned.zero_bin, float(missing_bin),
+                    *_csr_trees(p, "threshold_bin"), first_tree, stop_tree, out)
+        return
+    predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
+                   p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
+                   p["roots"], p["columns"], first_tree, stop_tree, missing_bin, out)
+
+
+def _csr_trees(p, threshold):
+    """The node arrays :func:`~skboost._kernels.sparse.predict_csr` reads,
+    with ``p[threshold]`` as float64 thresholds."""
+    return (p["feature"], np.asarray(p[threshold], dtype=np.float64), p["missing_left"],
+            p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"],
+            p["columns"])
 
 
 def pack_trees(trees, columns):

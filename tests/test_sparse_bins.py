@@ -29,8 +29,7 @@ from skboost._kernels.partition import partition_nodes
 from skboost._kernels.predict import predict_binned, predict_raw
 from skboost._kernels.sparse import (build_histograms_sparse, build_histograms_sparse_rows,
                                      pack_node_rows,
-                                     partition_nodes_sparse, predict_binned_sparse,
-                                     predict_raw_csr)
+                                     partition_nodes_sparse, predict_csr)
 from skboost._sparse_bins import SparseBins
 from skboost._tree import pack_trees
 
@@ -183,15 +182,18 @@ def test_sparse_predictions_equal_the_dense_kernels():
     dense = est._bin_mapper.transform(X)
     expected, got = np.zeros((X.shape[0], 1)), np.zeros((X.shape[0], 1))
     predict_binned(dense, *args, expected)
-    predict_binned_sparse(*sb.csr, sb.zero_bin, *args, got)
+    nodes = (p["feature"], p["threshold_bin"].astype(np.float64), p["missing_left"],
+             p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
+             p["roots"], p["columns"], 0, len(trees))
+    predict_csr(*sb.csr, sb.zero_bin, float(est._bin_mapper.missing_bin_), *nodes, got)
     assert_array_equal(got, expected)
     raw_args = (p["feature"], p["threshold"], p["missing_left"], p["categorical"],
                 p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"], p["columns"],
                 0, len(trees))
     expected, got = np.zeros((X.shape[0], 1)), np.zeros((X.shape[0], 1))
     predict_raw(X.toarray(), *raw_args, expected)
-    predict_raw_csr(X.indptr.astype(np.int64), X.indices.astype(INDEX_DTYPE), X.data,
-                    *raw_args, got)
+    predict_csr(X.indptr.astype(np.int64), X.indices.astype(INDEX_DTYPE), X.data,
+                np.zeros(X.shape[1]), np.nan, *raw_args, got)
     assert_array_equal(got, expected)
     # the estimator reads low-density CSR in place and gives the same answer
     assert_array_equal(est.predict(X), est.predict(X.toarray()))

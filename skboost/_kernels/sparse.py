@@ -343,58 +343,15 @@ ROW_BLOCK = 128
 
 
 @serial
-def _leaf_sparse(indptr, features_of_entries, bins, zero_bin, i, node, feature,
-                 threshold_bin, missing_left, categorical, cat_bitset, left, right,
-                 missing_bin):
-    # predict._leaf_binned with another bin fetch (see _leaf_csr)
-    while left[node] != -1:
-        b = bin_at(indptr, features_of_entries, bins, zero_bin, i, feature[node])
-        if b == missing_bin:
-            go_left = missing_left[node] == 1
-        elif categorical[node] == 1:
-            go_left = in_bitset(cat_bitset[node], b)
-        else:
-            go_left = b <= threshold_bin[node]
-        node = left[node] if go_left else right[node]
-    return node
-
-
-@parallel
-def predict_binned_sparse(indptr, features_of_entries, bins, zero_bin, feature,
-                          threshold_bin, missing_left, categorical, cat_bitset, left, right,
-                          values, tree_roots, tree_columns, first_tree, stop_tree,
-                          missing_bin, out):
-    """:func:`skboost._kernels.predict.predict_binned` on CSR bins."""
-    n_samples = indptr.shape[0] - 1
-    V = values.shape[1]
-    n_blocks = (n_samples + ROW_BLOCK - 1) // ROW_BLOCK
-    for blk in prange(n_blocks):
-        stop_row = min(n_samples, (blk + 1) * ROW_BLOCK)
-        for t in range(first_tree, stop_tree):
-            column = tree_columns[t]
-            for i in range(blk * ROW_BLOCK, stop_row):
-                leaf = _leaf_sparse(indptr, features_of_entries, bins, zero_bin, i,
-                                    tree_roots[t], feature, threshold_bin, missing_left,
-                                    categorical, cat_bitset, left, right, missing_bin)
-                for v in range(V):
-                    out[i, column + v] += values[leaf, v]
-
-
-@inline
-def value_at(indptr, indices, data, row, f):
-    """Value of ``row`` at feature ``f`` in a canonical CSR matrix (0 when
-    not stored)."""
-    at = find_in_row(indptr, indices, row, f)
-    return data[at] if at >= 0 else 0.0
-
-
-@serial
-def _leaf_csr(indptr, indices, data, i, node, feature, threshold, missing_left, categorical,
-              cat_bitset, left, right):
+def _leaf_csr(indptr, indices, data, absent, missing_code, i, node, feature, threshold,
+              missing_left, categorical, cat_bitset, left, right):
     # predict._leaf_raw with another value fetch; the rule is written out as
     # there (sharing it through an inlined helper made _leaf_raw 2.8x slower)
     while left[node] != -1:
-        x = value_at(indptr, indices, data, i, feature[node])
+        f = feature[node]
+        at = find_in_row(indptr, indices, i, f)
+        stored = data[at] if at >= 0 else absent[f]
+        x = np.nan if stored == missing_code else float(stored)
         if np.isnan(x):
             go_left = missing_left[node] == 1
         elif categorical[node] == 1:
@@ -406,18 +363,28 @@ def _leaf_csr(indptr, indices, data, i, node, feature, threshold, missing_left, 
 
 
 @parallel
-def predict_raw_csr(indptr, indices, data, feature, threshold, missing_left, categorical,
-                    cat_bitset, left, right, values, tree_roots, tree_columns, first_tree,
-                    stop_tree, out):
-    """:func:`skboost._kernels.predict.predict_raw` on a canonical CSR matrix
-    (sorted column indices): each split reads its value by binary search over
-    the row's stored values, so no row is densified.
+def predict_csr(indptr, indices, data, absent, missing_code, feature, threshold,
+                missing_left, categorical, cat_bitset, left, right, values, tree_roots,
+                tree_columns, first_tree, stop_tree, out):
+    """:func:`skboost._kernels.predict.predict_raw` on compressed rows (sorted
+    column indices): each split reads its row's value by binary search, so
+    no row is densified.
+
+    Raw CSR values: ``absent`` is 0 for every feature and ``missing_code``
+    NaN (stored NaN are missing).  Sparse bins: ``data`` are bins, ``absent``
+    the zero bins, ``missing_code`` the missing bin and ``threshold`` the
+    threshold bins (as float64): ``bin <= threshold_bin`` is the binned rule,
+    and category bins are the category codes.
 
     Parameters
     ----------
     indptr : ndarray of shape (n_samples + 1,), int64
-    indices : ndarray of shape (nnz,), int32
-    data : ndarray of shape (nnz,), float64
+    indices : ndarray of shape (n_stored,), int32
+    data : ndarray of shape (n_stored,), float64 or uint8
+    absent : ndarray of shape (n_features,), dtype of ``data``
+        The value of the cells not stored.
+    missing_code : float
+    threshold : ndarray of shape (n_nodes,), float64
     Others :
         As :func:`~skboost._kernels.predict.predict_raw`.
     """
@@ -429,7 +396,8 @@ def predict_raw_csr(indptr, indices, data, feature, threshold, missing_left, cat
         for t in range(first_tree, stop_tree):
             column = tree_columns[t]
             for i in range(blk * ROW_BLOCK, stop_row):
-                leaf = _leaf_csr(indptr, indices, data, i, tree_roots[t], feature, threshold,
-                                 missing_left, categorical, cat_bitset, left, right)
+                leaf = _leaf_csr(indptr, indices, data, absent, missing_code, i,
+                                 tree_roots[t], feature, threshold, missing_left,
+                                 categorical, cat_bitset, left, right)
                 for v in range(V):
                     out[i, column + v] += values[leaf, v]
