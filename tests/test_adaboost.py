@@ -674,3 +674,37 @@ def test_accuracy_grows_with_rounds(bin_data):
     scores = list(AdaBoostClassifier(n_estimators=30).fit(X, y).staged_score(X, y))
     assert scores[-1] > scores[0]
     assert accuracy_score(y, np.zeros_like(y)) < scores[-1]
+
+
+def test_user_weak_learner_receives_X_as_given():
+    """As scikit-learn's AdaBoost: no float conversion, any number of
+    dimensions, CSC stays CSC; the learner validates its own input."""
+    from scipy import sparse
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+    from sklearn.tree import DecisionTreeClassifier
+    rng = np.random.RandomState(0)
+    y = (np.arange(51) % 3 == 0).astype(int)
+    X3 = rng.rand(51, 3, 2)
+    boost = AdaBoostClassifier(DummyClassifier(strategy="most_frequent"), n_estimators=2)
+    assert_array_equal(boost.fit(X3, y).predict(X3), np.zeros(51, dtype=int))
+    strings = np.array([["a"], ["b"], ["c"], ["a"]] * 10, dtype=object)
+    reg = AdaBoostRegressor(make_pipeline(OneHotEncoder(), LinearRegression()),
+                            n_estimators=2).fit(strings, rng.rand(40))
+    assert reg.predict(strings).shape == (40,)
+    formats = []
+
+    class RecordFormat(DecisionTreeClassifier):
+        def fit(self, X, y, sample_weight=None):
+            formats.append(X.format)
+            return super().fit(X, y, sample_weight)
+
+        def predict(self, X):
+            formats.append(X.format)
+            return super().predict(X)
+
+    X = sparse.csc_matrix(rng.rand(51, 4))
+    AdaBoostClassifier(RecordFormat(max_depth=1), n_estimators=2).fit(X, y).predict(X)
+    assert set(formats) == {"csc"}

@@ -16,13 +16,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._grower import GrowerParams
 from .._tree import Forest
 from ._tools import EnsembleSequenceMixin, ModelToolsMixin
-from ._base import (EngineTree, categorical_indices, engine_tags, estimator_threads,
+from ._base import (EngineTree, categorical_indices, check_sample_weight, engine_tags,
+                    estimator_threads,
                     make_grower, release_training_data, validate_fit_data,
                     validate_predict_data)
 
@@ -41,6 +42,11 @@ def _seeded_clone(estimator, rng):
     if seeds:
         est.set_params(**seeds)
     return est
+
+
+# How X reaches a user's weak learner: as given (any dtype, nd, CSR or CSC),
+# the learner validates it, as scikit-learn's AdaBoost does
+_AS_GIVEN = dict(accept_sparse=["csr", "csc"], ensure_2d=True, allow_nd=True, dtype=None)
 
 
 class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
@@ -74,8 +80,12 @@ class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
-                                                y_numeric=not is_classifier(self))
+        if self.estimator is None:
+            X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
+                                                    y_numeric=not is_classifier(self))
+        else:  # a user's weak learner receives X as given (as scikit-learn)
+            X, y = validate_data(self, X, y, **_AS_GIVEN, y_numeric=not is_classifier(self))
+            sample_weight = check_sample_weight(sample_weight, X)
         y = self._encode_y(y)
         if self.estimator is not None:
             self._check_user_estimator()
@@ -84,7 +94,8 @@ class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
         self.estimator_errors_ = np.ones(self.n_estimators)
         self._rng = check_random_state(self.random_state)
         self._user_estimators = []
-        with estimator_threads(self, n_cells=X.shape[0] * X.shape[1]):
+        n_cells = X.shape[0] * X.shape[1] if self.estimator is None else None
+        with estimator_threads(self, n_cells=n_cells):
             self._learner = (self._engine_learner(X, y, sample_weight)
                              if self.estimator is None else None)
             self._boost_all(X, y, sample_weight)
@@ -168,7 +179,12 @@ class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
     # ----------------------------------------------------------- predictions
     def _each_prediction(self, X):
         """Encoded prediction of every fitted learner, shape (n_samples, n_learners)."""
-        return self._each_prediction_validated(validate_predict_data(self, X))
+        if self.estimator is not None:
+            check_is_fitted(self)
+            X = validate_data(self, X, **_AS_GIVEN, reset=False)
+        else:
+            X = validate_predict_data(self, X)
+        return self._each_prediction_validated(X)
 
     def _each_prediction_validated(self, X):
         """:meth:`_each_prediction` of X already validated (and encoded)."""
