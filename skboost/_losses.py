@@ -80,13 +80,15 @@ class Loss:
         """The ``param`` of the gradient kernels."""
         return self.param
 
-    def leaf_values(self, grown, y, raw, grad, hess, weight, l2):
+    def leaf_values(self, grown, y, raw, grad, hess, weight, l2, unit_weight=False):
         """Line-search value of every leaf of ``grown`` (column ``raw`` of one tree).
 
         Parameters
         ----------
         grown : GrownTree
         y, raw, grad, hess, weight : ndarray of shape (n_samples,), float64
+        unit_weight : bool, default=False
+            Every weight is 1 (lets the Newton step skip reading them).
 
         Returns
         -------
@@ -94,7 +96,8 @@ class Loss:
         """
         out = np.empty(grown.leaves.size)
         K_.newton_leaf_values(grown.sample_indices, grown.leaf_starts, grown.leaf_ends,
-                              as_stat(grad), as_stat(hess), weight, l2, out)
+                              as_stat(grad), as_stat(hess), weight, l2, out,
+                              bool(unit_weight))
         return out * self.leaf_factor
 
     leaf_factor = 1.0
@@ -175,7 +178,7 @@ class _PercentileLoss(Loss):
             return np.array([np.percentile(y, self.percentile)])
         return np.array([weighted_percentile(y, weight, self.percentile)])
 
-    def leaf_values(self, grown, y, raw, grad, hess, weight, l2):
+    def leaf_values(self, grown, y, raw, grad, hess, weight, l2, unit_weight=False):
         out = np.empty(grown.leaves.size)
         for j, (start, end) in enumerate(zip(grown.leaf_starts, grown.leaf_ends)):
             rows = grown.sample_indices[start:end]

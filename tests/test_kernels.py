@@ -772,6 +772,11 @@ def test_newton_leaf_values_match_numpy(seed, l2):
     weight[si[starts[2]:ends[2]]] = 0.0               # a leaf with no weight at all
     out = np.full(6, np.nan)
     K_.newton_leaf_values(si, starts, ends, grad, hess, weight, l2, out)
+    unit = np.full(6, np.nan)
+    K_.newton_leaf_values(si, starts, ends, grad, hess, np.ones(n), l2, unit, True)
+    ones = np.full(6, np.nan)
+    K_.newton_leaf_values(si, starts, ends, grad, hess, np.ones(n), l2, ones)
+    np.testing.assert_array_equal(unit, ones)   # skipping unit weights: the same floats
     for j in range(6):
         rows = si[starts[j]:ends[j]]
         num = -np.sum(weight[rows] * grad[rows])

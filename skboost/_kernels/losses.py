@@ -106,7 +106,7 @@ def _gradient_row(code, y, raw, i, param, grad, hess):
 
 @parallel
 def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weight, l2,
-                       out):
+                       out, unit_weight=False):
     """``out[j] = -sum(w * grad) / (sum(w * hess) + l2)`` over each leaf's rows.
 
     Parameters
@@ -117,14 +117,21 @@ def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weigh
     l2 : float
     out : ndarray of shape (n_leaves,), float64, written (0 when the
         denominator is 0)
+    unit_weight : bool, default=False
+        Every weight is 1: ``weight`` is not read (one random read per row
+        fewer; the same floats, as ``1 * x == x``).
     """
     for j in prange(leaf_starts.shape[0]):
         numerator = 0.0
         denominator = 0.0
         for pos in range(leaf_starts[j], leaf_ends[j]):
             row = sample_indices[pos]
-            numerator -= weight[row] * grad[row]
-            denominator += weight[row] * hess[row]
+            if unit_weight:
+                numerator -= grad[row]
+                denominator += hess[row]
+            else:
+                numerator -= weight[row] * grad[row]
+                denominator += weight[row] * hess[row]
         denominator += l2
         out[j] = numerator / denominator if denominator != 0.0 else 0.0
 

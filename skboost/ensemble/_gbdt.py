@@ -313,7 +313,7 @@ class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExport
             if not newton_tree:
                 grown.tree.value[grown.leaves, 0] = loss.leaf_values(
                     grown, y, np.ascontiguousarray(raw[:, k]), grad[:, k], hess[:, k],
-                    sample_weight, self.l2_regularization)
+                    sample_weight, self.l2_regularization, unit_weight=self._unit_weights)
             tree = grown.tree.scaled(self.learning_rate)
             self._forest.append(tree, k)
             if rows.size == raw.shape[0]:
