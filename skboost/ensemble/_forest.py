@@ -6,7 +6,7 @@ copied per tree); class counts are K gradient channels ``-w*onehot(y)`` with
 ``h = w``, so the engine's Newton gain is the Gini decrease and its leaf
 values are the class proportions.
 
-As scikit-learn (>= 1.8), sample and class weights decide how likely each row
+As scikit-learn 1.9, sample and class weights decide how likely each row
 is to be drawn into a bootstrap sample; the trees then weigh rows by their
 draw counts only.  Without bootstrap the trees weigh rows by those weights.
 """
