@@ -708,3 +708,15 @@ def test_user_weak_learner_receives_X_as_given():
     X = sparse.csc_matrix(rng.rand(51, 4))
     AdaBoostClassifier(RecordFormat(max_depth=1), n_estimators=2).fit(X, y).predict(X)
     assert set(formats) == {"csc"}
+
+
+def test_user_weak_learner_gets_nan_only_when_it_takes_nan():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    rng = np.random.RandomState(0)
+    X = rng.rand(120, 3)
+    X[::7, 0] = np.nan
+    y = (np.nan_to_num(X[:, 0]) + X[:, 1] > 0.9).astype(int)
+    boost = AdaBoostClassifier(HistGradientBoostingClassifier(max_iter=5), n_estimators=2)
+    assert boost.fit(X, y).predict(X).shape == (120,)
+    with pytest.raises(ValueError, match="NaN"):
+        AdaBoostClassifier(LogisticRegression(), n_estimators=2).fit(X, y)

@@ -84,7 +84,8 @@ class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
             X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
                                                     y_numeric=not is_classifier(self))
         else:  # a user's weak learner receives X as given (as scikit-learn)
-            X, y = validate_data(self, X, y, **_AS_GIVEN, y_numeric=not is_classifier(self))
+            X, y = validate_data(self, X, y, **self._as_given(),
+                                 y_numeric=not is_classifier(self))
             sample_weight = check_sample_weight(sample_weight, X)
         y = self._encode_y(y)
         if self.estimator is not None:
@@ -105,6 +106,12 @@ class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
                 del self._learner
         del self._targets  # per-sample targets: only the fit needs them
         return self
+
+    def _as_given(self):
+        """Validation of X for a user's weak learner: as given, with NaN
+        when the learner takes NaN (scikit-learn's AdaBoost refuses NaN)."""
+        allow_nan = get_tags(self.estimator).input_tags.allow_nan
+        return dict(_AS_GIVEN, ensure_all_finite="allow-nan" if allow_nan else True)
 
     def _check_user_estimator(self):
         if not has_fit_parameter(self.estimator, "sample_weight"):
@@ -181,7 +188,7 @@ class BaseAdaBoost(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
         """Encoded prediction of every fitted learner, shape (n_samples, n_learners)."""
         if self.estimator is not None:
             check_is_fitted(self)
-            X = validate_data(self, X, **_AS_GIVEN, reset=False)
+            X = validate_data(self, X, **self._as_given(), reset=False)
         else:
             X = validate_predict_data(self, X)
         return self._each_prediction_validated(X)
@@ -459,6 +466,12 @@ class AdaBoostRegressor(RegressorMixin, BaseAdaBoost):
 
     def _values_to_prediction(self, values):
         return values[:, 0]
+
+    def _as_given(self):
+        """Validation of X for a user's weak learner: as given, with NaN
+        when the learner takes NaN (scikit-learn's AdaBoost refuses NaN)."""
+        allow_nan = get_tags(self.estimator).input_tags.allow_nan
+        return dict(_AS_GIVEN, ensure_all_finite="allow-nan" if allow_nan else True)
 
     def _check_user_estimator(self):
         """A regressor's weak learner is fit on bootstrap samples: no weights needed."""
