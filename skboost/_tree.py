@@ -102,6 +102,29 @@ class Tree:
                 depth[self.right[node]] = depth[node] + 1
         return int(depth.max())
 
+    # scikit-learn's ``tree_`` names for the same arrays, for code written
+    # against sklearn.tree._tree.Tree (leaves are -1 there too)
+    @property
+    def children_left(self):
+        return self.left
+
+    @property
+    def children_right(self):
+        return self.right
+
+    @property
+    def n_node_samples(self):
+        return self.n_samples
+
+    @property
+    def weighted_n_node_samples(self):
+        return self.cover
+
+    @property
+    def max_depth(self):
+        """Depth of the deepest leaf (root: 0)."""
+        return self.get_depth()
+
     def scaled(self, factor):
         """Copy of the tree with every node value multiplied by ``factor``."""
         arrays = {name: getattr(self, name) for name in self.FIELDS}

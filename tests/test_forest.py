@@ -678,6 +678,14 @@ def test_estimators_have_tree_methods():
             assert callable(getattr(tree, method))
         assert 1 <= tree.get_depth() <= 6
         assert 2 <= tree.get_n_leaves() <= 30
+        # scikit-learn's tree_ attribute names
+        nodes = tree.tree_
+        assert nodes.max_depth == tree.get_depth()
+        assert_array_equal(nodes.children_left, nodes.left)
+        assert_array_equal(nodes.children_right, nodes.right)
+        assert np.sum(nodes.children_left == -1) == tree.get_n_leaves()
+        assert nodes.n_node_samples[0] == np.unique(forest.estimators_samples_[t]).size
+        assert nodes.weighted_n_node_samples[0] == len(forest.estimators_samples_[t])
         assert_array_equal(tree.apply(X), leaves[:, t])
         assert np.unique(tree.apply(X)).size <= tree.get_n_leaves()
         p = tree.predict_proba(X)
