@@ -636,3 +636,14 @@ def test_intercept_as_xgboost(kind, objective):
     ours, theirs = ours_cls(**kw).fit(X, y), theirs_cls(**kw).fit(X, y)
     assert ours.intercept_.dtype == np.float32
     assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-5, atol=1e-6)
+
+
+def test_pandas_series_is_one_named_column_as_xgboost():
+    import pandas as pd
+    X, y = _data("reg")
+    column = pd.Series(X[:, 0], name="k1")
+    est = XGBRegressor(n_estimators=3).fit(column, y)
+    assert est.n_features_in_ == 1 and list(est.feature_names_in_) == ["k1"]
+    assert_array_equal(est.predict(column), est.predict(column.to_frame()))
+    with pytest.raises(ValueError, match="2D"):
+        XGBRegressor(n_estimators=3).fit(X[:, 0], y)

@@ -25,7 +25,8 @@ from .._kernels.predict import add_leaf_values
 from .._losses import EPS, REGRESSION_LOSSES, make_loss
 from .._tree import Forest
 from ._tools import EnsembleSequenceMixin, ModelToolsMixin, XGBoostExportMixin
-from ._base import (RegressionTreeView, categorical_indices, check_monotonic_cst, engine_tags, estimator_threads, make_grower,
+from ._base import (RegressionTreeView, categorical_indices, check_monotonic_cst,
+                    engine_tags, estimator_threads, make_grower,
                     release_training_data, resolve_count, resolve_max_features,
                     validate_fit_data, validate_predict_data)
 

@@ -291,7 +291,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         for i, pair in enumerate(eval_set):
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                 raise TypeError(f"eval_set[{i}] must be an (X, y) pair.")
-            X_e = self._with_missing(validate_predict_data(self, pair[0]))
+            X_e = self._with_missing(validate_predict_data(self,
+                                                           _series_as_frame(pair[0])))
             y_e = self._encode_eval_target(pair[1], X_e.shape[0], i)
             w_e = np.ones(X_e.shape[0]) if weights[i] is None else \
                 check_sample_weight(weights[i], X_e)
@@ -340,20 +341,22 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if max_depth == 0 and exact:
             raise ValueError("tree_method='exact' needs max_depth > 0 (as xgboost).")
         max_depth = max_depth or None
-        best_first = self._param("grow_policy") == "lossguide" and self._param("max_leaves") > 0
-        if self._param("grow_policy") == "depthwise" and self._param("max_leaves") > 0:
+        policy, max_leaves = self._param("grow_policy"), self._param("max_leaves")
+        best_first = policy == "lossguide" and max_leaves > 0
+        if policy == "depthwise" and max_leaves > 0:
             # grown level by level, then cut to max_leaves (_truncate_levels)
-            cap = self._param("max_leaves") - 1
+            cap = max_leaves - 1
             max_depth = cap if max_depth is None else min(max_depth, cap)
         sampler = ColumnSampler(
-            n_features, self._param("colsample_bytree"), self._param("colsample_bylevel"), self._param("colsample_bynode"),
-            self._interaction_sets)
+            n_features, self._param("colsample_bytree"), self._param("colsample_bylevel"),
+            self._param("colsample_bynode"), self._interaction_sets)
         return GrowerParams(
-            max_depth=max_depth, max_leaf_nodes=self._param("max_leaves") if best_first else None,
+            max_depth=max_depth, max_leaf_nodes=max_leaves if best_first else None,
             min_samples_split=2, min_samples_leaf=1, min_hessian=self._param("min_child_weight"),
             # exact: grow every positive split, prune by gamma afterwards (as xgboost)
             min_split_gain=MIN_GAIN if exact else max(MIN_GAIN, self._param("gamma")),
-            l2=self._param("reg_lambda"), l1=self._param("reg_alpha"), max_delta_step=self._max_delta_step(),
+            l2=self._param("reg_lambda"), l1=self._param("reg_alpha"),
+            max_delta_step=self._max_delta_step(),
             monotonic_cst=self._monotonic, column_sampler=sampler, float32_ties=exact,
             categorical_features=categorical_indices(self, self._monotonic),
             max_onehot=self._param("max_cat_to_onehot"))
@@ -460,7 +463,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
 
     def _validate_training(self, X, y, sample_weight, base_margin):
         """Checked training data; sets the objective and the constraints."""
-        X, y, sample_weight = validate_fit_data(self, X, y, sample_weight,
+        X, y, sample_weight = validate_fit_data(self, _series_as_frame(X), y,
+                                                sample_weight,
                                                 y_numeric=not is_classifier(self))
         X = self._with_missing(X)
         y = self._encode_target(y)
@@ -477,9 +481,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         """xgboost's scale_pos_weight: the weight of rows labelled 1 times
         scale_pos_weight, for the logistic objectives only (evaluation
         weights are not scaled)."""
-        if self._param("scale_pos_weight") != 1.0 and self._objective.name in LOGISTIC_OBJECTIVES:
-            sample_weight = np.where(y == 1, sample_weight * self._param("scale_pos_weight"),
-                                     sample_weight)
+        scale = self._param("scale_pos_weight")
+        if scale != 1.0 and self._objective.name in LOGISTIC_OBJECTIVES:
+            sample_weight = np.where(y == 1, sample_weight * scale, sample_weight)
         return sample_weight
 
     def _check_base_margin(self, base_margin, n_rows, name="base_margin"):
@@ -692,7 +696,8 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         if alphas is not None and self._split_method != "exact":
             self._refit_leaves(grown, y, before[:, k], w if self._weighted else None,
                                alphas[k])
-        tree = grown.tree.scaled(self._param("learning_rate") / self._param("num_parallel_tree"))
+        tree = grown.tree.scaled(self._param("learning_rate")
+                                 / self._param("num_parallel_tree"))
         self._forest.append(tree, k)
         if rows.size == margin.shape[0] and self._param("tree_method") != "approx":
             add_leaf_values(grown.sample_indices, grown.leaf_starts, grown.leaf_ends,
@@ -776,7 +781,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
     def _margin(self, X, base_margin=None, iteration_range=None):
         """Margins of shape (n_samples, n_outputs)."""
         check_is_fitted(self, "_forest")
-        X = self._with_missing(validate_predict_data(self, X))
+        X = self._with_missing(validate_predict_data(self, _series_as_frame(X)))
         margin = self._start_margin(X.shape[0], self._check_base_margin(base_margin,
                                                                         X.shape[0]))
         begin, end = self._round_range(iteration_range)
@@ -793,7 +798,7 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
         ndarray of shape (n_samples, n_trees), int32
         """
         check_is_fitted(self, "_forest")
-        X = self._with_missing(validate_predict_data(self, X))
+        X = self._with_missing(validate_predict_data(self, _series_as_frame(X)))
         begin, end = self._round_range(iteration_range)
         T = self._trees_per_round()
         with estimator_threads(self):
@@ -1008,7 +1013,8 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         task = "multiclass" if self.n_classes_ > 2 else "binary"
         self._objective = make_objective(objective, CLASSIFICATION_OBJECTIVES,
                                          num_class=num_class, weighted=self._weighted,
-                                         scale_pos_weight=self._param("scale_pos_weight"), task=task)
+                                         scale_pos_weight=self._param("scale_pos_weight"),
+                                         task=task)
 
     def _proba_from_margin(self, margin):
         obj = self._objective
@@ -1050,6 +1056,15 @@ class XGBClassifier(ClassifierMixin, BaseXGB):
         return self.classes_[np.argmax(margin, axis=1)]
 
 
+
+
+def _series_as_frame(X):
+    """A pandas Series as a one-column DataFrame, as xgboost reads it (a 1-D
+    numpy array stays an error)."""
+    to_frame = getattr(X, "to_frame", None)
+    if to_frame is not None and type(X).__name__ == "Series":
+        return to_frame()
+    return X
 
 
 def _fitted_model(xgb_model):
