@@ -45,8 +45,6 @@ class SparseBins:
     csr_bins : ndarray of shape (n_stored,), uint8
     """
 
-    ndim = 2
-
     def __init__(self, shape, zero_bin, csc, csr):
         self.shape = tuple(shape)
         self.zero_bin = zero_bin
@@ -56,12 +54,6 @@ class SparseBins:
     @property
     def dtype(self):
         return self.csc_bins.dtype
-
-    @property
-    def nbytes(self):
-        return sum(a.nbytes for a in (self.zero_bin, self.csc_indptr, self.csc_rows,
-                                      self.csc_bins, self.csr_indptr, self.csr_features,
-                                      self.csr_bins))
 
     @property
     def csr(self):

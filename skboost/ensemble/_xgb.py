@@ -516,10 +516,9 @@ class BaseXGB(ModelToolsMixin, XGBoostExportMixin, BaseEstimator):
             self._base_margin = np.ascontiguousarray(self._objective.to_margin(base))
             self._forest = Forest(K)
             return
-        if xgb_model.n_features_in_ != X.shape[1] or \
-                xgb_model._objective.n_outputs != K:
-            raise ValueError("xgb_model was fitted on a different number of features or "
-                             "outputs.")
+        # (its columns were checked by _continue_encoding)
+        if xgb_model._objective.n_outputs != K:
+            raise ValueError("xgb_model was fitted on a different number of outputs.")
         self._base_margin = xgb_model._base_margin.copy()
         self._forest = Forest(K)
         for tree, column in zip(xgb_model._forest.trees, xgb_model._forest.columns):
