@@ -713,9 +713,16 @@ def _leaf_values(sums, K, params, lower, upper):
     """
     g = sums[:, :K]
     h = sums[:, K:K + 1] + params.l2
-    tg = np.sign(g) * np.maximum(np.abs(g) - params.l1, 0.0)
+    # (the steps that would change nothing are skipped: forests' trees have
+    # tens of thousands of nodes and no L1, clipping or bounds)
+    tg = g if params.l1 == 0 else np.sign(g) * np.maximum(np.abs(g) - params.l1, 0.0)
+    positive = h > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.where(h > 0, -tg / np.where(h > 0, h, 1.0), 0.0)
+        v = -tg / h
+    if not positive.all():
+        v = np.where(positive, v, 0.0)
     if params.max_delta_step > 0:
         v = np.clip(v, -params.max_delta_step, params.max_delta_step)
+    if np.isneginf(lower).all() and np.isposinf(upper).all():
+        return v
     return np.clip(v, lower[:, np.newaxis], upper[:, np.newaxis])

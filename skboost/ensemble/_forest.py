@@ -23,6 +23,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from .._depth_first import DepthFirstGrower
 from .._dtypes import INDEX_DTYPE, MAX_BINS
 from .._grower import GrowerParams
 from .._kernels.criterion import ENTROPY, NEWTON, POISSON
@@ -211,6 +212,11 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
                              self.max_bins, int(seeds[0]),
                              absolute_error=self.criterion == "absolute_error")
         self._bin_mapper = grower.bin_mapper
+        if DepthFirstGrower.supports(grower):
+            depth_first = DepthFirstGrower.from_grower(grower)
+            release_training_data(None, grower)  # the row-major copy replaces its bins
+            grower = depth_first
+            self._channels = self._target_channels(targets)
 
         def grow(grower, seed):
             return self._grow_tree(grower, seed, y, targets, sample_weight, n_samples,
@@ -223,6 +229,7 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
             if self.verbose > 1:
                 print(f"building tree {len(self._forest)} of {self.n_estimators}")
         release_training_data(self._bin_mapper, grower)
+        self._channels = None
         if self.split_method == "exact":
             del self._bin_mapper  # one threshold per distinct training value
 
@@ -234,10 +241,16 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
             weight = counts * self._tree_class_weight(y, counts)
         else:
             weight = sample_weight
-        grower.set_min_hessian(self.min_weight_fraction_leaf * weight.sum())
-        g = np.ascontiguousarray(-weight[:, np.newaxis] * targets)
+        min_hessian = self.min_weight_fraction_leaf * weight.sum()
         rows = np.flatnonzero(weight > 0).astype(INDEX_DTYPE)
-        grown = grower.grow(g, weight, rows, np.random.RandomState(seed))
+        if isinstance(grower, DepthFirstGrower):
+            channel, target, n_first_block = self._channels
+            grown = grower.grow(channel, -weight[:, np.newaxis] * target, weight, rows, seed,
+                                n_first_block, min_hessian)
+        else:
+            grower.set_min_hessian(min_hessian)
+            g = np.ascontiguousarray(-weight[:, np.newaxis] * targets)
+            grown = grower.grow(g, weight, rows, np.random.RandomState(seed))
         if self.ccp_alpha > 0:
             grown.prune(self._node_risk(grown, y, weight), self.ccp_alpha)
         self._set_leaf_values(grown, y, weight)
@@ -245,6 +258,15 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
 
     def _tree_class_weight(self, y, counts):
         return 1.0
+
+    def _target_channels(self, targets):
+        """The targets as the depth-first grower reads them: per row and
+        output, a channel and its value (see :meth:`DepthFirstGrower.grow`),
+        and the class channels of the first output (0: regression)."""
+        n_samples, n_outputs = targets.shape
+        channel = np.broadcast_to(np.arange(n_outputs, dtype=INDEX_DTYPE),
+                                  (n_samples, n_outputs))
+        return np.ascontiguousarray(channel), targets, 0
 
     def _set_leaf_values(self, grown, y, weight):
         """Leaves keep the engine's values (means / class proportions)."""
@@ -551,6 +573,17 @@ class RandomForestClassifier(ClassifierMixin, BaseForest):
             return 1.0
         indices = np.repeat(np.arange(counts.size), counts.astype(np.int64))
         return compute_sample_weight("balanced", y, indices=indices)
+
+    def _target_channels(self, targets):
+        """One channel per output: the row's class (whose one-hot target is 1)."""
+        if self._one_channel:
+            return super()._target_channels(targets)
+        sizes = [c.size for c in self._classes]
+        offsets = np.cumsum([0] + sizes[:-1])
+        channel = np.stack([offsets[k] + np.argmax(targets[:, offsets[k]:offsets[k] + size],
+                                                   axis=1)
+                            for k, size in enumerate(sizes)], axis=1).astype(INDEX_DTYPE)
+        return channel, np.ones(channel.shape), sizes[0]
 
     def _split_outputs(self, values):
         """Per-output class proportions from the concatenated channels."""

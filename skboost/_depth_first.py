@@ -1,0 +1,139 @@
+"""DepthFirstGrower: a whole tree per kernel call, for deep trees (forests).
+
+The level-wise :class:`~skboost._grower.TreeGrower` calls a few kernels per
+level of the tree; a forest's trees are deep (dozens of levels, tens of
+thousands of nodes of a few rows), where those calls and their Python
+bookkeeping cost more than the work inside them.  This grower hands the
+whole tree to ``_kernels.depth_first.grow_depth_first`` instead: one serial,
+GIL-free call per tree, so trees grow on parallel threads.
+
+It serves the histogram engine's common case: dense bins, numeric features,
+depth-limited growth, no monotonic constraints, no xgboost-style column
+sampling.  :meth:`DepthFirstGrower.supports` says whether a grower's setting
+is covered; otherwise the level-wise grower is used.
+"""
+import numpy as np
+
+from ._dtypes import BIN_DTYPE, INDEX_DTYPE, STAT_DTYPE
+from ._grower import GrownTree, _leaf_values
+from ._kernels.criterion import P_MIN_HESSIAN
+from ._kernels.depth_first import (L_MAX_DEPTH, L_MAX_FEATURES, L_MIN_SAMPLES_SPLIT,
+                                   N_LIMITS, N_THRESHOLDS, T_MIN_IMPURITY_DECREASE,
+                                   T_MIN_SPLIT_GAIN, grow_depth_first, seed_state)
+from ._sparse_bins import SparseBins
+from ._tree import Tree
+
+
+class DepthFirstGrower:
+    """Grow trees depth-first on one binned dataset, one kernel call each.
+
+    Parameters
+    ----------
+    X_binned : ndarray of shape (n_samples, n_features), uint8
+        Bins (any memory order: a row-major copy is kept).
+    bin_mapper : BinMapper
+        Fitted on the same data.
+    n_channels : int
+        Gradient channels K.
+    params : GrowerParams
+
+    Notes
+    -----
+    The grower keeps no state between trees (every call allocates its own
+    scratch), so one instance serves every thread.
+    """
+
+    def __init__(self, X_binned, bin_mapper, n_channels, params):
+        self.X_rows = np.ascontiguousarray(X_binned, dtype=BIN_DTYPE)
+        self.bin_mapper = bin_mapper
+        self.K = int(n_channels)
+        self.params = params
+        self.n_features = self.X_rows.shape[1]
+        self.n_bins_non_missing = np.ascontiguousarray(bin_mapper.n_bins_non_missing_,
+                                                       dtype=INDEX_DTYPE)
+        self.missing_bin = int(bin_mapper.missing_bin_)
+
+    @staticmethod
+    def supports(grower):
+        """Whether the level-wise ``grower``'s data and settings can be grown
+        depth-first (histogram engine on dense bins, numeric features, no
+        leaf budget, constraint or column sampler)."""
+        p = grower.params
+        return (type(grower.splitter).__name__ == "HistogramSplitter"
+                and not isinstance(grower.X_binned, SparseBins)
+                and grower.X_binned.dtype == BIN_DTYPE
+                and p.max_leaf_nodes is None and p.column_sampler is None
+                and p.categorical_features.size == 0 and not p.float32_ties
+                and (p.monotonic_cst is None or not np.any(p.monotonic_cst)))
+
+    @classmethod
+    def from_grower(cls, grower):
+        """The depth-first grower of the same data and settings."""
+        return cls(grower.X_binned, grower.bin_mapper, grower.K, grower.params)
+
+    def spawn(self):
+        return self
+
+    def grow(self, channel, value, weight, rows, seed, n_first_block=0,
+             min_hessian=0.0):
+        """Grow one tree.
+
+        Parameters
+        ----------
+        channel : ndarray of shape (n_samples, n_outputs), int32
+            The gradient channel each output of a row adds to.
+        value : ndarray of shape (n_samples, n_outputs), float64
+            What it adds (``-w * y``; ``-w`` for the class channel).
+        weight : ndarray of shape (n_samples,), float64
+            Hessians (sample weights).
+        rows : ndarray of shape (n_rows,), int32
+            The tree's rows (weight > 0).
+        seed : int
+            Seeds the features drawn per node.
+        n_first_block : int, default=0
+            Class channels of the first output (0 for regression).
+        min_hessian : float, default=0.0
+            Minimum weight of a child.
+
+        Returns
+        -------
+        GrownTree
+            With ``sample_indices`` the tree's rows grouped by node.
+        """
+        p = self.params
+        params = p.kernel_params()
+        params[P_MIN_HESSIAN] = float(min_hessian)
+        limits = np.zeros(N_LIMITS, dtype=np.int64)
+        limits[L_MAX_DEPTH] = p.max_depth
+        limits[L_MIN_SAMPLES_SPLIT] = p.min_samples_split
+        limits[L_MAX_FEATURES] = (self.n_features if p.max_features is None
+                                  else p.max_features)
+        thresholds = np.zeros(N_THRESHOLDS)
+        thresholds[T_MIN_SPLIT_GAIN] = p.min_split_gain
+        thresholds[T_MIN_IMPURITY_DECREASE] = p.min_impurity_decrease
+        rows = np.ascontiguousarray(rows, dtype=INDEX_DTYPE).copy()
+        (n, feature, threshold_bin, missing_left, left, right, gain, start, end,
+         sums) = grow_depth_first(
+            self.X_rows, rows, np.ascontiguousarray(channel, dtype=INDEX_DTYPE),
+            np.ascontiguousarray(value, dtype=STAT_DTYPE),
+            np.ascontiguousarray(weight, dtype=STAT_DTYPE), self.n_bins_non_missing,
+            self.missing_bin, self.K, int(n_first_block), params, limits, thresholds,
+            seed_state(int(seed)))
+        tree = self._tree(feature[:n], threshold_bin[:n], missing_left[:n], left[:n],
+                          right[:n], gain[:n], sums[:n])
+        return GrownTree(tree, start[:n].copy(), end[:n].copy(), rows)
+
+    def _tree(self, feature, threshold_bin, missing_left, left, right, gain, sums):
+        """A :class:`Tree` from the kernel's node arrays."""
+        n = feature.size
+        split = np.flatnonzero(left >= 0)
+        threshold = np.full(n, np.inf)
+        threshold[split] = self.bin_mapper.bin_upper_edges(feature[split],
+                                                           threshold_bin[split])
+        bounds = np.full(n, np.inf)
+        return Tree(feature=feature.copy(), threshold=threshold,
+                    threshold_bin=threshold_bin.copy(), missing_left=missing_left.copy(),
+                    left=left.copy(), right=right.copy(),
+                    value=_leaf_values(sums, self.K, self.params, -bounds, bounds),
+                    gain=gain.copy(), cover=sums[:, self.K].copy(),
+                    n_samples=sums[:, self.K + 1].astype(np.int64))

@@ -1,0 +1,675 @@
+"""A whole tree grown depth-first by one serial kernel call (deep trees).
+
+Forests grow deep trees: tens of thousands of nodes, most of a few rows,
+each looking at a few features drawn for it.  Per-level kernels called from
+Python pay a fixed cost per level and per call that such trees never
+amortise; here one call grows the whole tree, so trees run on parallel
+threads without touching the GIL.
+
+Per node, only the drawn features are looked at:
+
+* nodes of more than ``SMALL_NODE_ROWS`` rows build the histograms of a
+  batch of drawn features in one pass over their rows (the bins are read
+  by row, so a row's bins of all drawn features share a cache line), then
+  scan each histogram's non-empty bins;
+* smaller nodes sort their rows by bin (insertion sort) feature by feature
+  and scan the sorted rows: no histogram to zero or scan.
+
+Features are drawn without replacement until ``max_features`` of them are
+not constant in the node (as scikit-learn's splitter); a feature found
+constant is remembered for the node's subtree.  The draws come from a
+xorshift generator seeded per tree, so a tree depends only on its seed.
+
+Split candidates, gains and tie rules are those of the sorted scan of
+``split.py``: thresholds between present bins, missing values tried on both
+sides and alone, ties to the lower feature index, then the lower bin.
+
+Rows are kept by position: ``rows[i]`` with its statistics at the same
+position, all moved together by a stable partition, so a node's rows and
+statistics are contiguous.
+"""
+import numpy as np
+
+from ._jit import hot, inline, serial
+from .criterion import (NEWTON, P_CRITERION, P_L1, P_L2, P_MAX_DELTA_STEP, P_MIN_HESSIAN,
+                        P_MIN_SAMPLES_LEAF, node_objective_once)
+from .split import MEAN_DIFFERENCE_EPS, RELATIVE_GAIN_EPS, _candidate_gain
+
+# Nodes of at most this many rows sort their rows instead of building
+# histograms (zeroing and scanning a histogram costs about its bins).
+SMALL_NODE_ROWS = 32  # at most 256 (see _sort_small)
+# Histograms built in one pass over a node's rows.
+FEATURE_BATCH = 16
+# A split whose Newton gain is at most this share of its children's scores
+# is rounding residue (the grower's NOISE_GAIN).
+NOISE_GAIN = 1e-14
+
+# how candidates are scored (see _candidate_gain_of)
+MODE_CLASS = 0     # Newton gain of one-hot class channels, O(1) per candidate
+MODE_NEWTON = 1    # Newton gain, centred form, O(K) per candidate
+MODE_GENERAL = 2   # any criterion (entropy, Poisson)
+
+# running sums of a class scan: sum_k acc_k^2, sum_k node_k acc_k,
+# sum_k miss_k acc_k, sum_k miss_k^2, sum_k node_k miss_k, sum_k node_k^2
+I_SL = 0
+I_X = 1
+I_Y = 2
+I_SM = 3
+I_XM = 4
+I_SP = 5
+N_RUNNING = 6
+
+# indices of the integer limits array
+L_MAX_DEPTH = 0
+L_MIN_SAMPLES_SPLIT = 1
+L_MAX_FEATURES = 2
+N_LIMITS = 3
+
+# indices of the float thresholds array
+T_MIN_SPLIT_GAIN = 0
+T_MIN_IMPURITY_DECREASE = 1   # times the root's weight
+N_THRESHOLDS = 2
+
+_MULTIPLIER = np.uint64(0x2545F4914F6CDD1D)
+
+
+@inline
+def _next_random(state):
+    """Advance the xorshift64* generator ``state`` (uint64[1]); a 31-bit int."""
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return np.int64((x * _MULTIPLIER) >> np.uint64(33))
+
+
+@inline
+def _random_below(state, n):
+    return _next_random(state) % n
+
+
+@serial
+def seed_state(seed):
+    """A non-zero generator state from any int seed (splitmix64 finaliser)."""
+    z = np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    if z == np.uint64(0):
+        z = np.uint64(1)
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = z
+    return state
+
+
+@inline
+def _newton_gain(acc, miss, extra, node, K, msl, min_h):
+    """Newton gain (no L2) of the left sums ``acc + extra * miss`` in its
+    centred form (see ``split._centred_gain``); -inf when a minimum or the
+    rounding-noise floor rejects it."""
+    hl = acc[K] + extra * miss[K]
+    nl = acc[K + 1] + extra * miss[K + 1]
+    hr = node[K] - hl
+    nr = node[K + 1] - nl
+    if nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0 or hr <= 0.0:
+        return -np.inf
+    inv_left = 1.0 / hl
+    inv_right = 1.0 / hr
+    squared_difference = 0.0
+    squared_scale = 0.0
+    for k in range(K):
+        gl = acc[k] + extra * miss[k]
+        mean_left = gl * inv_left
+        mean_right = (node[k] - gl) * inv_right
+        squared_difference += (mean_left - mean_right) ** 2
+        squared_scale += max(mean_left * mean_left, mean_right * mean_right)
+    if not squared_difference > MEAN_DIFFERENCE_EPS ** 2 * squared_scale:
+        return -np.inf
+    return hl * hr / (hl + hr) * squared_difference
+
+
+@inline
+def _class_gain(acc, miss, extra, node, K, msl, min_h, parent_obj, inc):
+    """Newton gain (no L2) of one-hot class channels from the running sums
+    of squares in ``inc`` (kept by the scans): O(1) per candidate
+    instead of O(K).  Class sums are weight sums, exact for integer weights
+    (bootstrap counts); gains under ``RELATIVE_GAIN_EPS`` of the children's
+    scores are rounding noise, as in ``split._candidate_gain``."""
+    hl = acc[K] + extra * miss[K]
+    nl = acc[K + 1] + extra * miss[K + 1]
+    hr = node[K] - hl
+    nr = node[K + 1] - nl
+    if nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0 or hr <= 0.0:
+        return -np.inf
+    square_left = inc[I_SL] + extra * (2.0 * inc[I_Y] + inc[I_SM])
+    cross = inc[I_X] + extra * inc[I_XM]
+    square_right = inc[I_SP] - 2.0 * cross + square_left
+    children = square_left / hl + square_right / hr
+    gain = children - parent_obj
+    if gain > RELATIVE_GAIN_EPS * children:
+        return gain
+    return -np.inf
+
+
+@hot
+def _general_gain(acc, miss, extra, node, K, params, parent_obj, left, right):
+    """Gain of any criterion (entropy, Poisson) via ``split._candidate_gain``."""
+    for c in range(K + 2):
+        left[c] = acc[c] + extra * miss[c]
+        right[c] = node[c] - left[c]
+    return _candidate_gain(left, right, parent_obj, K, 0, params, -np.inf, np.inf)
+
+
+@inline
+def _candidate_gain_of(acc, miss, extra, node, K, mode, params, parent_obj, inc, left,
+                       right):
+    """Gain of the left sums ``acc + extra * miss`` by the scan's ``mode``."""
+    if mode == MODE_CLASS:
+        return _class_gain(acc, miss, extra, node, K, params[P_MIN_SAMPLES_LEAF],
+                           params[P_MIN_HESSIAN], parent_obj, inc)
+    if mode == MODE_NEWTON:
+        return _newton_gain(acc, miss, extra, node, K, params[P_MIN_SAMPLES_LEAF],
+                            params[P_MIN_HESSIAN])
+    return _general_gain(acc, miss, extra, node, K, params, parent_obj, left, right)
+
+
+@inline
+def _keep_if_better(gain, f, b, missing_left, acc, miss, extra, K, best, best_left):
+    """Keep a candidate in ``best`` = (gain, feature, bin, missing_left,
+    missing rows of the feature) when it beats it (ties: lower feature);
+    ``best_left`` gets its left sums."""
+    if gain > best[0] or (gain == best[0] and gain > -np.inf and f < best[1]):
+        best[0] = gain
+        best[1] = f
+        best[2] = b
+        best[3] = missing_left
+        best[4] = miss[K + 1]
+        for c in range(K + 2):
+            best_left[c] = acc[c] + extra * miss[c]
+
+
+@inline
+def _consider(acc, miss, node, K, f, b, mode, params, parent_obj, inc, left, right, best,
+              best_left):
+    """Evaluate the threshold "bin <= b" of feature ``f`` (left sums ``acc``)
+    with missing values right, then left."""
+    for missing_left in range(2 if miss[K + 1] > 0 else 1):
+        extra = 1.0 if missing_left == 1 else 0.0
+        gain = _candidate_gain_of(acc, miss, extra, node, K, mode, params, parent_obj, inc,
+                                  left, right)
+        _keep_if_better(gain, f, b, missing_left, acc, miss, extra, K, best, best_left)
+
+
+@inline
+def _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc, left,
+                            right, best, best_left):
+    """The split "missing or not": every present row left, missing right."""
+    if miss[K + 1] == 0 or acc[K + 1] == 0:
+        return
+    zero = miss[K + 1] * 0.0  # a float 0 typed like the sums
+    gain = _candidate_gain_of(acc, miss, zero, node, K, mode, params, parent_obj, inc, left,
+                              right)
+    _keep_if_better(gain, f, nb - 1, 0, acc, miss, zero, K, best, best_left)
+
+
+@inline
+def _start_scan(acc, miss, node, K, inc):
+    """Reset the left sums and the running squares for a new feature
+    (``miss`` holds the feature's missing rows)."""
+    square_missing = 0.0
+    cross_missing = 0.0
+    for k in range(K):
+        acc[k] = 0.0
+        square_missing += miss[k] * miss[k]
+        cross_missing += node[k] * miss[k]
+    acc[K] = 0.0
+    acc[K + 1] = 0.0
+    inc[I_SM] = square_missing
+    inc[I_XM] = cross_missing
+
+
+@inline
+def _store_running(inc, square_left, cross, cross_missing):
+    """Hand a scan's running sums to :func:`_class_gain` (in ``inc``)."""
+    inc[I_SL] = square_left
+    inc[I_X] = cross
+    inc[I_Y] = cross_missing
+
+
+@inline
+def _add_row(acc, row, channel, value, weight):
+    """Add the statistics of ``row`` to ``acc``."""
+    n_outputs = channel.shape[1]
+    K = acc.shape[0] - 2
+    for o in range(n_outputs):
+        acc[channel[row, o]] += value[row, o]
+    acc[K] += weight[row]
+    acc[K + 1] += 1.0
+
+
+@hot
+def _sort_small(X_rows, local_rows, m, f, packed):
+    """``packed[:m]``: the node's rows' bins of feature ``f`` times 256 plus
+    their local index, sorted (an insertion sort: stable, fast on a few)."""
+    for i in range(m):
+        key = np.int64(X_rows[local_rows[i], f]) * 256 + i
+        k = i - 1
+        while k >= 0 and packed[k] > key:
+            packed[k + 1] = packed[k]
+            k -= 1
+        packed[k + 1] = key
+
+
+@hot
+def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m, f, nb,
+                 missing_bin, node, K, mode, params, parent_obj, packed, acc, miss, inc,
+                 left, right, best, best_left):
+    """Best threshold of feature ``f`` in a small node by sorting its rows by
+    bin; returns True when the feature is constant in the node.  The node's
+    rows and statistics were gathered into the ``local_*`` arrays."""
+    _sort_small(X_rows, local_rows, m, f, packed)
+    if packed[0] >> 8 == packed[m - 1] >> 8:
+        return True
+    for c in range(K + 2):
+        miss[c] = 0.0
+    n_present = m
+    while n_present > 0 and packed[n_present - 1] >> 8 == missing_bin:
+        n_present -= 1
+        _add_row(miss, packed[n_present] & 255, local_channel, local_value, local_weight)
+    _start_scan(acc, miss, node, K, inc)
+    n_outputs = local_channel.shape[1]
+    # the running squares of MODE_CLASS live in locals (registers) between
+    # candidates: kept in ``inc`` they would chain every update through memory
+    square_left = 0.0
+    cross = 0.0
+    cross_missing = 0.0
+    previous = -1
+    for i in range(n_present):
+        b = packed[i] >> 8
+        if previous >= 0 and b != previous:
+            _store_running(inc, square_left, cross, cross_missing)
+            _consider(acc, miss, node, K, f, previous, mode, params, parent_obj, inc, left,
+                      right, best, best_left)
+        j = packed[i] & 255
+        for o in range(n_outputs):
+            c = local_channel[j, o]
+            d = local_value[j, o]
+            a = acc[c]
+            square_left += d * (2.0 * a + d)
+            cross += node[c] * d
+            cross_missing += miss[c] * d
+            acc[c] = a + d
+        acc[K] += local_weight[j]
+        acc[K + 1] += 1.0
+        previous = b
+    _store_running(inc, square_left, cross, cross_missing)
+    if previous >= 0:
+        _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc,
+                                left, right, best, best_left)
+    return False
+
+
+@hot
+def _gather_small(rows, start, m, channel, value, weight, local_rows, local_channel,
+                  local_value, local_weight):
+    """Copy a small node's rows and their statistics side by side: every
+    drawn feature's sorted scan reads them again."""
+    n_outputs = channel.shape[1]
+    for i in range(m):
+        row = rows[start + i]
+        local_rows[i] = row
+        for o in range(n_outputs):
+            local_channel[i, o] = channel[row, o]
+            local_value[i, o] = value[row, o]
+        local_weight[i] = weight[row]
+
+
+@hot
+def _build_batch(X_rows, rows, channel, value, weight, start, end, batch, n_batch, hist,
+                 weight_from_channels):
+    """Histograms of the features ``batch[:n_batch]`` over the node's rows
+    (``hist`` must be zero on entry).  With ``weight_from_channels`` (one
+    class output) the weight bins are left at 0: the scan sums them from the
+    class channels, one scatter-add per row and feature less."""
+    n_outputs = channel.shape[1]
+    K = hist.shape[2] - 2
+    if weight_from_channels:
+        for i in range(start, end):
+            row = rows[i]
+            c = channel[row, 0]
+            v = value[row, 0]
+            for q in range(n_batch):
+                b = X_rows[row, batch[q]]
+                hist[q, b, c] += v
+                hist[q, b, K + 1] += 1.0
+        return
+    for i in range(start, end):
+        row = rows[i]
+        w = weight[row]
+        for q in range(n_batch):
+            b = X_rows[row, batch[q]]
+            for o in range(n_outputs):
+                hist[q, b, channel[row, o]] += value[row, o]
+            hist[q, b, K] += w
+            hist[q, b, K + 1] += 1.0
+
+
+@hot
+def _scan_histogram(hq, f, nb, missing_bin, node, K, mode, params, parent_obj,
+                    weight_from_channels, acc, miss, inc, left, right, best, best_left):
+    """Best threshold of feature ``f`` from its histogram ``hq`` (zeroed on
+    return); returns True when the feature is constant in the node.  With
+    ``weight_from_channels`` the weights are minus the class channels' sums."""
+    C = K + 2
+    for c in range(C):
+        miss[c] = hq[missing_bin, c]
+        hq[missing_bin, c] = 0.0
+    if weight_from_channels:
+        miss[K] = 0.0
+        for k in range(K):
+            miss[K] -= miss[k]
+    _start_scan(acc, miss, node, K, inc)
+    square_left = 0.0  # locals, see _scan_sorted
+    cross = 0.0
+    cross_missing = 0.0
+    n_present_bins = 0
+    previous = -1
+    for b in range(nb):
+        if hq[b, K + 1] == 0.0:
+            continue
+        n_present_bins += 1
+        if previous >= 0:
+            _store_running(inc, square_left, cross, cross_missing)
+            _consider(acc, miss, node, K, f, previous, mode, params, parent_obj, inc, left,
+                      right, best, best_left)
+        bin_weight = 0.0
+        for k in range(K):
+            d = hq[b, k]
+            if d != 0.0:
+                a = acc[k]
+                square_left += d * (2.0 * a + d)
+                cross += node[k] * d
+                cross_missing += miss[k] * d
+                acc[k] = a + d
+                bin_weight -= d
+                hq[b, k] = 0.0
+        acc[K] += bin_weight if weight_from_channels else hq[b, K]
+        acc[K + 1] += hq[b, K + 1]
+        hq[b, K] = 0.0
+        hq[b, K + 1] = 0.0
+        previous = b
+    _store_running(inc, square_left, cross, cross_missing)
+    if n_present_bins + (1 if miss[K + 1] > 0 else 0) <= 1:
+        return True
+    if previous >= 0:
+        _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc,
+                                left, right, best, best_left)
+    return False
+
+
+@hot
+def _partition(X_rows, rows, start, end, f, threshold_bin, missing_left, missing_bin,
+               tmp_rows):
+    """Stable partition of ``rows[start:end]`` by the split; returns the
+    number of rows sent left.  Branch-free: every row is written to both
+    sides and only the side it belongs to advances."""
+    n_left = 0
+    n_right = 0
+    missing_goes_left = missing_left == 1
+    for i in range(start, end):
+        row = rows[i]
+        b = X_rows[row, f]
+        goes_left = (b <= threshold_bin) != (b == missing_bin)
+        if b == missing_bin:
+            goes_left = missing_goes_left
+        rows[start + n_left] = row
+        tmp_rows[n_right] = row
+        n_left += goes_left
+        n_right += 1 - goes_left
+    for i in range(n_right):
+        rows[start + n_left + i] = tmp_rows[i]
+    return n_left
+
+
+@hot
+def _is_pure(sums, K, n_first_block):
+    """Whether one class holds all the weight of a classification node
+    (``n_first_block`` channels of the first output; 0 for regression)."""
+    if n_first_block == 0:
+        return False
+    h = sums[K]
+    for k in range(n_first_block):
+        if -sums[k] >= h * (1.0 - 1e-12):
+            return n_first_block == K  # single output: one pure block is all
+    return False
+
+
+@hot
+def _noise(best_gain, sums, left_sums, K):
+    """Whether a Newton gain is rounding residue (see ``NOISE_GAIN``)."""
+    hl = left_sums[K]
+    hr = sums[K] - hl
+    scale = 0.0
+    for k in range(K):
+        gl = left_sums[k]
+        gr = sums[k] - gl
+        scale += gl * gl / hl + gr * gr / hr
+    return np.isfinite(scale) and best_gain <= NOISE_GAIN * scale
+
+
+@inline
+def _make_leaf(node, feature, threshold_bin, missing_left, left_child, right_child, gain):
+    feature[node] = 0
+    threshold_bin[node] = 0
+    missing_left[node] = 0
+    left_child[node] = -1
+    right_child[node] = -1
+    gain[node] = 0.0
+
+
+@serial
+def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, missing_bin,
+                     n_channels, n_first_block, params, limits, thresholds, state):
+    """Grow one tree depth-first.
+
+    Parameters
+    ----------
+    X_rows : ndarray of shape (n_samples, n_features), uint8, C order
+        Bins, read by row.
+    rows : ndarray of shape (n_rows,), int32, modified
+        The tree's rows (weight > 0); reordered so that each node's rows are
+        ``rows[start:end]``.
+    channel : ndarray of shape (n_rows, n_outputs), int32, modified
+        Per position: the gradient channel each output adds to (a
+        classification row adds to its class's channel only).
+    value : ndarray of shape (n_rows, n_outputs), float64, modified
+        Per position: what it adds (``-w * y``, or ``-w`` for a class).
+    weight : ndarray of shape (n_rows,), float64, modified
+        Per position: the hessian (sample weight).
+    n_bins_non_missing : ndarray of shape (n_features,), int32
+    missing_bin : int
+    n_channels : int
+        K: gradient channels (sums are ``(G_0..G_{K-1}, H, count)``).
+    n_first_block : int
+        Class channels of the first output (0 for regression): a node where
+        one class holds all the weight is not split further.
+    params : ndarray of shape (N_PARAMS,), float64 (``criterion.split_params``)
+    limits : ndarray of shape (N_LIMITS,), int64
+        Maximum depth, minimum rows to split, features drawn per node.
+    thresholds : ndarray of shape (N_THRESHOLDS,), float64
+        Minimum split gain (``gain >`` it) and minimum impurity decrease as a
+        fraction of the root's weight (``gain >=`` it times that weight).
+    state : ndarray of shape (1,), uint64, modified
+        Random generator state (:func:`seed_state`).
+
+    Returns
+    -------
+    n_nodes : int
+    feature, threshold_bin : ndarray of shape (capacity,), int32
+    missing_left : ndarray of shape (capacity,), uint8
+    left, right : ndarray of shape (capacity,), int32
+        Children (-1 on leaves).
+    gain : ndarray of shape (capacity,), float64
+    start, end : ndarray of shape (capacity,), int64
+        Each node's positions in ``rows``.
+    sums : ndarray of shape (capacity, K + 2), float64
+    """
+    n_rows = rows.shape[0]
+    n_features = X_rows.shape[1]
+    n_outputs = channel.shape[1]
+    K = n_channels
+    C = K + 2
+    msl = max(np.int64(params[P_MIN_SAMPLES_LEAF]), 1)
+    min_h = params[P_MIN_HESSIAN]
+    max_depth = limits[L_MAX_DEPTH]
+    min_split = max(limits[L_MIN_SAMPLES_SPLIT], 2 * msl)
+    max_features = min(limits[L_MAX_FEATURES], n_features)
+    fast = (params[P_CRITERION] == NEWTON and params[P_L2] == 0.0 and params[P_L1] == 0.0
+            and params[P_MAX_DELTA_STEP] <= 0.0)
+    mode = MODE_GENERAL
+    if fast:
+        mode = MODE_CLASS if n_first_block > 0 else MODE_NEWTON
+    weight_from_channels = n_first_block == K and n_outputs == 1
+    capacity = max(1, 2 * (n_rows // msl) + 1)
+    # (np.empty: only the pages of the nodes made are ever touched; each
+    # node's fields are set when it is made, as a leaf)
+    feature = np.empty(capacity, dtype=np.int32)
+    threshold_bin = np.empty(capacity, dtype=np.int32)
+    missing_left = np.empty(capacity, dtype=np.uint8)
+    left_child = np.empty(capacity, dtype=np.int32)
+    right_child = np.empty(capacity, dtype=np.int32)
+    gain = np.empty(capacity)
+    start = np.empty(capacity, dtype=np.int64)
+    end = np.empty(capacity, dtype=np.int64)
+    depth = np.empty(capacity, dtype=np.int64)
+    n_constant = np.empty(capacity, dtype=np.int64)
+    sums = np.empty((capacity, C))
+    # scratch
+    tmp_rows = np.empty(n_rows, dtype=rows.dtype)
+    hist = np.zeros((FEATURE_BATCH, missing_bin + 1, C))
+    batch = np.empty(FEATURE_BATCH, dtype=np.int64)
+    packed = np.empty(SMALL_NODE_ROWS, dtype=np.int64)
+    local_rows = np.empty(SMALL_NODE_ROWS, dtype=rows.dtype)
+    local_channel = np.empty((SMALL_NODE_ROWS, n_outputs), dtype=channel.dtype)
+    local_value = np.empty((SMALL_NODE_ROWS, n_outputs))
+    local_weight = np.empty(SMALL_NODE_ROWS)
+    acc = np.empty(C)
+    miss = np.empty(C)
+    left = np.empty(C)
+    right = np.empty(C)
+    best = np.empty(5)
+    best_left = np.empty(C)
+    inc = np.zeros(N_RUNNING)
+    features = np.arange(n_features)
+    stack = np.empty(capacity, dtype=np.int64)
+
+    for c in range(C):
+        sums[0, c] = 0.0
+    for i in range(n_rows):
+        _add_row(sums[0], rows[i], channel, value, weight)
+    _make_leaf(0, feature, threshold_bin, missing_left, left_child, right_child, gain)
+    start[0] = 0
+    end[0] = n_rows
+    depth[0] = 0
+    n_constant[0] = 0
+    min_gain = thresholds[T_MIN_IMPURITY_DECREASE] * sums[0, K]
+    n_nodes = 1
+    stack[0] = 0
+    top = 1
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        s = start[node]
+        m = end[node] - s
+        node_sums = sums[node]
+        if (depth[node] >= max_depth or m < min_split or node_sums[K] < 2.0 * min_h
+                or _is_pure(node_sums, K, n_first_block)):
+            continue
+        parent_obj = node_objective_once(node_sums, K, params, -np.inf, np.inf)
+        square_parent = 0.0
+        for k in range(K):
+            square_parent += node_sums[k] * node_sums[k]
+        inc[I_SP] = square_parent
+        best[0] = -np.inf
+        best[1] = n_features
+        best[2] = 0
+        best[3] = 0
+        best[4] = 0.0
+        if m <= SMALL_NODE_ROWS:
+            _gather_small(rows, s, m, channel, value, weight, local_rows, local_channel,
+                          local_value, local_weight)
+        # draw features until max_features non-constant ones were scanned
+        known = n_constant[node]
+        found = 0
+        position = known
+        scanned = 0
+        while scanned < max_features and position < n_features:
+            n_batch = min(max_features - scanned, n_features - position, FEATURE_BATCH)
+            for q in range(n_batch):
+                p = position + q
+                j = p + _random_below(state, n_features - p)
+                features[p], features[j] = features[j], features[p]
+                batch[q] = features[p]
+            if m > SMALL_NODE_ROWS:
+                _build_batch(X_rows, rows, channel, value, weight, s, s + m, batch,
+                             n_batch, hist, weight_from_channels)
+            for q in range(n_batch):
+                f = batch[q]
+                nb = n_bins_non_missing[f]
+                if m > SMALL_NODE_ROWS:
+                    constant = _scan_histogram(hist[q], f, nb, missing_bin, node_sums, K,
+                                               mode, params, parent_obj,
+                                               weight_from_channels, acc, miss, inc, left,
+                                               right, best, best_left)
+                else:
+                    constant = _scan_sorted(X_rows, local_rows, local_channel,
+                                            local_value, local_weight, m, f, nb,
+                                            missing_bin, node_sums, K, mode, params,
+                                            parent_obj, packed, acc, miss, inc, left,
+                                            right, best, best_left)
+                if constant:  # remembered for the subtree, not counted
+                    p = known + found
+                    features[p], features[position + q] = features[position + q], features[p]
+                    found += 1
+                else:
+                    scanned += 1
+            position += n_batch
+        split_gain = best[0]
+        if not (split_gain > thresholds[T_MIN_SPLIT_GAIN] and split_gain >= min_gain):
+            continue
+        if fast and _noise(split_gain, node_sums, best_left, K):
+            continue
+        f = np.int64(best[1])
+        b = np.int64(best[2])
+        ml = np.int64(best[3])
+        if best[4] == 0.0:  # no NaN in the node: unseen ones follow the larger child
+            n_left = best_left[K + 1]
+            ml = 1 if n_left >= m - n_left else 0
+        n_left_rows = _partition(X_rows, rows, s, s + m, f, b, ml, missing_bin, tmp_rows)
+        lc = n_nodes
+        rc = n_nodes + 1
+        n_nodes += 2
+        feature[node] = f
+        threshold_bin[node] = b
+        missing_left[node] = ml
+        left_child[node] = lc
+        right_child[node] = rc
+        gain[node] = split_gain
+        for c in range(C):
+            sums[lc, c] = best_left[c]
+            sums[rc, c] = node_sums[c] - best_left[c]
+        start[lc] = s
+        end[lc] = s + n_left_rows
+        start[rc] = s + n_left_rows
+        end[rc] = s + m
+        for child in (lc, rc):
+            depth[child] = depth[node] + 1
+            n_constant[child] = known + found
+            _make_leaf(child, feature, threshold_bin, missing_left, left_child, right_child,
+                       gain)
+        stack[top] = rc
+        stack[top + 1] = lc
+        top += 2
+    return (n_nodes, feature, threshold_bin, missing_left, left_child, right_child, gain,
+            start, end, sums)
