@@ -15,7 +15,7 @@ is covered; otherwise the level-wise grower is used.
 import numpy as np
 
 from ._dtypes import BIN_DTYPE, INDEX_DTYPE, STAT_DTYPE
-from ._grower import GrownTree, _leaf_values
+from ._grower import GrownTree
 from ._kernels.criterion import P_MIN_HESSIAN
 from ._kernels.depth_first import (L_MAX_DEPTH, L_MAX_FEATURES, L_MIN_SAMPLES_SPLIT,
                                    N_LIMITS, N_THRESHOLDS, T_MIN_IMPURITY_DECREASE,
@@ -112,28 +112,27 @@ class DepthFirstGrower:
         thresholds[T_MIN_SPLIT_GAIN] = p.min_split_gain
         thresholds[T_MIN_IMPURITY_DECREASE] = p.min_impurity_decrease
         rows = np.ascontiguousarray(rows, dtype=INDEX_DTYPE).copy()
-        (n, feature, threshold_bin, missing_left, left, right, gain, start, end,
-         sums) = grow_depth_first(
+        (n, feature, threshold_bin, missing_left, left, right, gain, start, end, sums,
+         values) = grow_depth_first(
             self.X_rows, rows, np.ascontiguousarray(channel, dtype=INDEX_DTYPE),
             np.ascontiguousarray(value, dtype=STAT_DTYPE),
             np.ascontiguousarray(weight, dtype=STAT_DTYPE), self.n_bins_non_missing,
             self.missing_bin, self.K, int(n_first_block), params, limits, thresholds,
             seed_state(int(seed)))
         tree = self._tree(feature[:n], threshold_bin[:n], missing_left[:n], left[:n],
-                          right[:n], gain[:n], sums[:n])
+                          right[:n], gain[:n], sums[:n], values)
         return GrownTree(tree, start[:n].copy(), end[:n].copy(), rows)
 
-    def _tree(self, feature, threshold_bin, missing_left, left, right, gain, sums):
+    def _tree(self, feature, threshold_bin, missing_left, left, right, gain, sums, values):
         """A :class:`Tree` from the kernel's node arrays."""
         n = feature.size
         split = np.flatnonzero(left >= 0)
         threshold = np.full(n, np.inf)
         threshold[split] = self.bin_mapper.bin_upper_edges(feature[split],
                                                            threshold_bin[split])
-        bounds = np.full(n, np.inf)
         return Tree(feature=feature.copy(), threshold=threshold,
                     threshold_bin=threshold_bin.copy(), missing_left=missing_left.copy(),
                     left=left.copy(), right=right.copy(),
-                    value=_leaf_values(sums, self.K, self.params, -bounds, bounds),
+                    value=values,
                     gain=gain.copy(), cover=sums[:, self.K].copy(),
                     n_samples=sums[:, self.K + 1].astype(np.int64))

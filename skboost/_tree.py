@@ -12,7 +12,8 @@ from ._config import threads, threads_for_work
 from ._data import canonical_sparse, dense_row_chunks
 from ._dtypes import INDEX_DTYPE
 from ._kernels.categorical import BITSET_WORDS
-from ._kernels.predict import apply_raw, predict_binned, predict_raw
+from ._kernels.predict import (ROW_BLOCK, apply_raw, node_records, predict_binned,
+                               predict_raw)
 from ._kernels.sparse import predict_csr
 from ._sparse_bins import SparseBins, wants_sparse_bins
 
@@ -23,6 +24,9 @@ LEAF = -1
 # (deep ones), a thread's wake-up and join 10-50 us (measured on 2 cores:
 # 100 depth-3 trees gain from 2 threads from about 256 rows on).
 PREDICT_WORK_PER_THREAD = 16384
+# Trees of more nodes than this are predicted in larger row blocks (_row_block).
+SMALL_TREE_NODES = 1024
+LARGE_ROW_BLOCK = 16384
 
 
 @contextlib.contextmanager
@@ -165,10 +169,24 @@ def _add_raw(p, X, out, first_tree, stop_tree):
                         np.zeros(X.shape[1]), np.nan, *_csr_trees(p, "threshold"),
                         first_tree, stop_tree, out)
             return
+        row_block = _row_block(p, X.shape[0])
         for start, stop, block in dense_row_chunks(X):
-            predict_raw(block, p["feature"], p["threshold"], p["missing_left"],
-                        p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
-                        p["roots"], p["columns"], first_tree, stop_tree, out[start:stop])
+            predict_raw(block, p["records"], p["thresholds"], p["cat_bitset"], p["value"],
+                        p["roots"], p["columns"], first_tree, stop_tree, row_block,
+                        out[start:stop])
+
+
+def _row_block(p, n_rows):
+    """Rows per block of :func:`~skboost._kernels.predict.predict_raw`: small
+    trees fit in cache whatever the block (small blocks balance the threads);
+    a deep tree's nodes are worth loading for many rows (measured on a
+    forest of 50 trees of 18,000 nodes: 0.30 s with blocks of 128 rows, 0.19
+    s with 4096), as long as every thread gets a block."""
+    n_trees = max(1, p["roots"].size)
+    if p["feature"].size / n_trees < SMALL_TREE_NODES:
+        return ROW_BLOCK
+    per_thread = -(-n_rows // max(1, numba.get_num_threads()))
+    return int(min(LARGE_ROW_BLOCK, max(ROW_BLOCK, per_thread)))
 
 
 def _add_binned(p, X_binned, missing_bin, out, first_tree, stop_tree):
@@ -227,6 +245,9 @@ def pack_trees(trees, columns):
             np.concatenate(parts) if parts else np.zeros(0), dtype=INDEX_DTYPE)
     packed["roots"] = roots
     packed["columns"] = np.asarray(columns, dtype=INDEX_DTYPE)
+    packed["records"], packed["thresholds"] = node_records(
+        packed["feature"], packed["threshold"], packed["missing_left"], packed["categorical"],
+        packed["left"], packed["right"])
     return packed
 
 
@@ -312,8 +333,7 @@ class Forest:
         if len(self.trees):
             with _predict_threads(X.shape[0], len(self.trees)):
                 for start, stop, block in dense_row_chunks(X):
-                    apply_raw(block, p["feature"], p["threshold"], p["missing_left"],
-                              p["categorical"], p["cat_bitset"], p["left"], p["right"],
+                    apply_raw(block, p["records"], p["thresholds"], p["cat_bitset"],
                               p["roots"], out[start:stop])
             out -= p["roots"][np.newaxis, :]
         return out

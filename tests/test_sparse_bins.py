@@ -22,6 +22,7 @@ import skboost
 import skboost._grower as grower_module
 import skboost._sparse_bins as sparse_bins_module
 from skboost._binning import BinMapper
+from skboost._depth_first import DepthFirstGrower
 from skboost._dtypes import INDEX_DTYPE
 from skboost._kernels.categorical import BITSET_WORDS
 from skboost._kernels.histogram import build_histograms
@@ -191,7 +192,8 @@ def test_sparse_predictions_equal_the_dense_kernels():
                 p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"], p["columns"],
                 0, len(trees))
     expected, got = np.zeros((X.shape[0], 1)), np.zeros((X.shape[0], 1))
-    predict_raw(X.toarray(), *raw_args, expected)
+    predict_raw(X.toarray(), p["records"], p["thresholds"], p["cat_bitset"], p["value"],
+                p["roots"], p["columns"], 0, len(trees), 128, expected)
     predict_csr(X.indptr.astype(np.int64), X.indices.astype(INDEX_DTYPE), X.data,
                 np.zeros(X.shape[1]), np.nan, *raw_args, got)
     assert_array_equal(got, expected)
@@ -250,6 +252,9 @@ def test_estimators_on_sparse_bins_equal_dense_bins(cls, params, monkeypatch):
         y = np.exp(score / 4)
     weight = np.random.RandomState(5).uniform(0.5, 2.0, y.size)
     kw = dict(params, random_state=0)
+    # forests grow trees on dense bins depth-first (DepthFirstGrower), which
+    # draws features its own way; the level-wise grower is the one compared
+    monkeypatch.setattr(DepthFirstGrower, "supports", staticmethod(lambda grower: False))
     monkeypatch.setattr(sparse_bins_module, "SPARSE_BINS_MAX_DENSITY", 0.0)
     on_dense_bins = cls(**kw).fit(X, y, sample_weight=weight)
     monkeypatch.setattr(sparse_bins_module, "SPARSE_BINS_MAX_DENSITY", 1.0)

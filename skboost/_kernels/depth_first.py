@@ -32,7 +32,7 @@ import numpy as np
 
 from ._jit import hot, inline, serial
 from .criterion import (NEWTON, P_CRITERION, P_L1, P_L2, P_MAX_DELTA_STEP, P_MIN_HESSIAN,
-                        P_MIN_SAMPLES_LEAF, node_objective_once)
+                        P_MIN_SAMPLES_LEAF, leaf_value, node_objective_once)
 from .split import MEAN_DIFFERENCE_EPS, RELATIVE_GAIN_EPS, _candidate_gain
 
 # Nodes of at most this many rows sort their rows instead of building
@@ -514,6 +514,8 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
     start, end : ndarray of shape (capacity,), int64
         Each node's positions in ``rows``.
     sums : ndarray of shape (capacity, K + 2), float64
+    values : ndarray of shape (n_nodes, K), float64
+        Node values (``criterion.leaf_value`` of the sums).
     """
     n_rows = rows.shape[0]
     n_features = X_rows.shape[1]
@@ -671,5 +673,11 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
         stack[top] = rc
         stack[top + 1] = lc
         top += 2
+    values = np.empty((n_nodes, K))
+    for node in range(n_nodes):
+        for k in range(K):
+            values[node, k] = leaf_value(sums[node, k], sums[node, K], params[P_L2],
+                                         params[P_L1], params[P_MAX_DELTA_STEP], -np.inf,
+                                         np.inf)
     return (n_nodes, feature, threshold_bin, missing_left, left_child, right_child, gain,
-            start, end, sums)
+            start, end, sums, values)
