@@ -43,6 +43,10 @@ class DepthFirstGrower:
     scratch), so one instance serves every thread.
     """
 
+    # every kernel it calls is serial: threads may grow trees at once under
+    # any numba threading layer (see ensemble._base.grow_in_parallel)
+    serial_kernels_only = True
+
     def __init__(self, X_binned, bin_mapper, n_channels, params):
         self.X_rows = np.ascontiguousarray(X_binned, dtype=BIN_DTYPE)
         self.bin_mapper = bin_mapper

@@ -241,6 +241,33 @@ def test_workqueue_layer_serialises_concurrent_calls():
     assert "layer workqueue" in done.stdout
 
 
+def test_forest_trees_grow_on_threads_under_the_workqueue_layer():
+    """The depth-first grower calls serial kernels only: its trees may grow on
+    several threads whatever the layer, with the same forest as one thread."""
+    script = """
+        import threading
+        import numpy as np, numba
+        from sklearn.datasets import make_classification
+        import skboost._depth_first as depth_first
+        from skboost import RandomForestClassifier
+        X, y = make_classification(n_samples=3000, n_features=10, random_state=0)
+        seen = set()
+        grow = depth_first.DepthFirstGrower.grow
+        def recording(self, *args, **kwargs):
+            seen.add(threading.get_ident())
+            return grow(self, *args, **kwargs)
+        depth_first.DepthFirstGrower.grow = recording
+        one = RandomForestClassifier(n_estimators=8, n_jobs=1, random_state=0).fit(X, y)
+        seen.clear()
+        two = RandomForestClassifier(n_estimators=8, n_jobs=2, random_state=0).fit(X, y)
+        assert np.array_equal(one.predict_proba(X), two.predict_proba(X))
+        print("layer", numba.threading_layer(), "threads", len(seen))
+    """
+    done = _run(script, NUMBA_THREADING_LAYER="workqueue", NUMBA_NUM_THREADS="2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "layer workqueue threads 2" in done.stdout
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
 def test_fork_after_gnu_openmp_gives_a_clear_error():
     script = """

@@ -273,7 +273,9 @@ def grow_in_parallel(grower, grow, seeds):
     made of many small kernel calls, which parallelise better across trees
     than inside a call.  A tree depends only on its seed, so the result does
     not depend on the number of threads.  Under numba's ``workqueue`` layer
-    (not thread-safe) the trees are grown one after the other.
+    (not thread-safe for parallel kernels) the trees are grown one after the
+    other, unless the grower calls serial kernels only
+    (``grower.serial_kernels_only``, the depth-first grower).
 
     Parameters
     ----------
@@ -286,7 +288,9 @@ def grow_in_parallel(grower, grow, seeds):
     list of Tree, in the order of ``seeds``
     """
     n_workers = min(numba.get_num_threads(), len(seeds))
-    if n_workers <= 1 or threading_layer() not in ("tbb", "omp"):
+    thread_safe = (getattr(grower, "serial_kernels_only", False)
+                   or threading_layer() in ("tbb", "omp"))
+    if n_workers <= 1 or not thread_safe:
         return [grow(grower, seed) for seed in seeds]
     growers = [grower] + [grower.spawn() for _ in range(n_workers - 1)]
     trees = [None] * len(seeds)
