@@ -250,7 +250,8 @@ def test_forest_trees_grow_on_threads_under_the_workqueue_layer():
         from sklearn.datasets import make_classification
         import skboost._depth_first as depth_first
         from skboost import RandomForestClassifier
-        X, y = make_classification(n_samples=3000, n_features=10, random_state=0)
+        # (fits use one thread per 50,000 cells: two here)
+        X, y = make_classification(n_samples=12000, n_features=10, random_state=0)
         seen = set()
         grow = depth_first.DepthFirstGrower.grow
         def recording(self, *args, **kwargs):

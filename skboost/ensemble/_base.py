@@ -1,4 +1,5 @@
 """What every estimator family shares: input validation and thread handling."""
+import contextlib
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
@@ -296,7 +297,10 @@ def grow_in_parallel(grower, grow, seeds):
     trees = [None] * len(seeds)
 
     def work(worker):
-        with threads(1):
+        # serial kernels ignore numba's thread count, and under the workqueue
+        # layer threads() would wait for the lock this fit's caller holds
+        serial = getattr(grower, "serial_kernels_only", False)
+        with contextlib.nullcontext() if serial else threads(1):
             for index in range(worker, len(seeds), n_workers):
                 trees[index] = grow(growers[worker], seeds[index])
 
