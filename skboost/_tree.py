@@ -12,8 +12,7 @@ from ._config import threads, threads_for_work
 from ._data import canonical_sparse, dense_row_chunks
 from ._dtypes import INDEX_DTYPE
 from ._kernels.categorical import BITSET_WORDS
-from ._kernels.predict import (ROW_BLOCK, apply_raw, node_records, predict_binned,
-                               predict_raw)
+from ._kernels.predict import ROW_BLOCK, apply_raw, predict_binned, predict_raw
 from ._kernels.sparse import predict_csr
 from ._sparse_bins import SparseBins, wants_sparse_bins
 
@@ -171,7 +170,8 @@ def _add_raw(p, X, out, first_tree, stop_tree):
             return
         row_block = _row_block(p, X.shape[0])
         for start, stop, block in dense_row_chunks(X):
-            predict_raw(block, p["records"], p["thresholds"], p["cat_bitset"], p["value"],
+            predict_raw(block, p["feature"], p["threshold"], p["missing_left"],
+                        p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
                         p["roots"], p["columns"], first_tree, stop_tree, row_block,
                         out[start:stop])
 
@@ -179,9 +179,10 @@ def _add_raw(p, X, out, first_tree, stop_tree):
 def _row_block(p, n_rows):
     """Rows per block of :func:`~skboost._kernels.predict.predict_raw`: small
     trees fit in cache whatever the block (small blocks balance the threads);
-    a deep tree's nodes are worth loading for many rows (measured on a
-    forest of 50 trees of 18,000 nodes: 0.30 s with blocks of 128 rows, 0.19
-    s with 4096), as long as every thread gets a block."""
+    a deep tree's nodes are worth loading for many rows (measured on 30,000
+    rows and 50 trees of 18,000 nodes: 0.30 s with blocks of 128 rows, 0.19 s
+    with 4,096, 0.13 s with one block per thread), as long as every thread
+    gets a block."""
     n_trees = max(1, p["roots"].size)
     if p["feature"].size / n_trees < SMALL_TREE_NODES:
         return ROW_BLOCK
@@ -236,8 +237,11 @@ def pack_trees(trees, columns):
               "threshold_bin": cat("threshold_bin", INDEX_DTYPE),
               "missing_left": cat("missing_left", np.uint8),
               "categorical": cat("categorical", np.uint8),
-              "cat_bitset": cat("cat_bitset", np.uint32),
               "value": cat("value", np.float64)}
+    # bitsets are read at categorical nodes only: without any, one dummy row
+    # (a deep forest's bitsets would be 32 bytes of zeros per node)
+    packed["cat_bitset"] = (cat("cat_bitset", np.uint32) if packed["categorical"].any()
+                            else np.zeros((1, BITSET_WORDS), dtype=np.uint32))
     for name in ("left", "right"):
         parts = [np.where(getattr(t, name) == LEAF, LEAF, getattr(t, name) + root)
                  for t, root in zip(trees, roots)]
@@ -245,9 +249,6 @@ def pack_trees(trees, columns):
             np.concatenate(parts) if parts else np.zeros(0), dtype=INDEX_DTYPE)
     packed["roots"] = roots
     packed["columns"] = np.asarray(columns, dtype=INDEX_DTYPE)
-    packed["records"], packed["thresholds"] = node_records(
-        packed["feature"], packed["threshold"], packed["missing_left"], packed["categorical"],
-        packed["left"], packed["right"])
     return packed
 
 
@@ -333,7 +334,8 @@ class Forest:
         if len(self.trees):
             with _predict_threads(X.shape[0], len(self.trees)):
                 for start, stop, block in dense_row_chunks(X):
-                    apply_raw(block, p["records"], p["thresholds"], p["cat_bitset"],
+                    apply_raw(block, p["feature"], p["threshold"], p["missing_left"],
+                              p["categorical"], p["cat_bitset"], p["left"], p["right"],
                               p["roots"], out[start:stop])
             out -= p["roots"][np.newaxis, :]
         return out

@@ -614,8 +614,9 @@ def test_predict_kernels_multi_value_trees(seed):
         expected[:, columns[t]:columns[t] + 2] += tree.value[leaves[:, t]]
     for row_block in (1, 7, 128, 4096):  # blocks of rows through all trees
         out = np.zeros((X.shape[0], 4))
-        predict_raw(np.ascontiguousarray(X), p["records"], p["thresholds"], p["cat_bitset"],
-                    p["value"], p["roots"], p["columns"], 0, 3, row_block, out)
+        predict_raw(np.ascontiguousarray(X), p["feature"], p["threshold"], p["missing_left"],
+                    p["categorical"], p["cat_bitset"], p["left"], p["right"], p["value"],
+                    p["roots"], p["columns"], 0, 3, row_block, out)
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=0)
     out = np.zeros((X.shape[0], 4))
     predict_binned(X_binned, p["feature"], p["threshold_bin"], p["missing_left"],
@@ -623,8 +624,8 @@ def test_predict_kernels_multi_value_trees(seed):
                    p["roots"], p["columns"], 0, 3, bm.missing_bin_, out)
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=0)
     applied = np.full((X.shape[0], 3), -5, dtype=np.int32)
-    apply_raw(np.ascontiguousarray(X), p["records"], p["thresholds"], p["cat_bitset"],
-              p["roots"], applied)
+    apply_raw(np.ascontiguousarray(X), p["feature"], p["threshold"], p["missing_left"],
+              p["categorical"], p["cat_bitset"], p["left"], p["right"], p["roots"], applied)
     np.testing.assert_array_equal(applied - p["roots"], leaves)
     # Tree.predict / Tree.add_binned on one tree
     np.testing.assert_allclose(trees[1].predict(X), trees[1].value[leaves[:, 1]],

@@ -192,8 +192,7 @@ def test_sparse_predictions_equal_the_dense_kernels():
                 p["cat_bitset"], p["left"], p["right"], p["value"], p["roots"], p["columns"],
                 0, len(trees))
     expected, got = np.zeros((X.shape[0], 1)), np.zeros((X.shape[0], 1))
-    predict_raw(X.toarray(), p["records"], p["thresholds"], p["cat_bitset"], p["value"],
-                p["roots"], p["columns"], 0, len(trees), 128, expected)
+    predict_raw(X.toarray(), *raw_args, 128, expected)
     predict_csr(X.indptr.astype(np.int64), X.indices.astype(INDEX_DTYPE), X.data,
                 np.zeros(X.shape[1]), np.nan, *raw_args, got)
     assert_array_equal(got, expected)

@@ -28,45 +28,19 @@ def goes_left(X, i, node, feature, threshold, missing_left, categorical, cat_bit
     return x <= threshold[node]
 
 
-# Node records of the raw-data traversal: 32 bytes per node, two per cache
-# line, so a step down the tree reads one line instead of one per array.
-# As int32 columns: the threshold's two halves (float64 column 0 of the
-# float64 view), feature, left, right, flags (bit 0 missing_left, bit 1
-# categorical) and padding.
-R_FEATURE = 2
-R_LEFT = 3
-R_RIGHT = 4
-R_FLAGS = 5
-RECORD_INT32S = 8
-
-
-def node_records(feature, threshold, missing_left, categorical, left, right):
-    """The records of :func:`predict_raw`: an int32 array of shape
-    (n_nodes, 8) and its float64 view of shape (n_nodes, 4) (the same
-    memory; column 0 of the view is the threshold)."""
-    n = feature.shape[0]
-    records = np.zeros((n, RECORD_INT32S), dtype=np.int32)
-    records.view(np.float64)[:, 0] = threshold
-    records[:, R_FEATURE] = feature
-    records[:, R_LEFT] = left
-    records[:, R_RIGHT] = right
-    records[:, R_FLAGS] = missing_left.astype(np.int32) | (categorical.astype(np.int32) << 1)
-    return records, records.view(np.float64)
-
-
 @serial
-def _leaf_raw(X, i, node, records, thresholds, cat_bitset):
+def _leaf_raw(X, i, node, feature, threshold, missing_left, categorical, cat_bitset, left,
+              right):
     # the rule of goes_left, written out: a call per node costs more than it does
-    while records[node, R_LEFT] != -1:
-        x = X[i, records[node, R_FEATURE]]
-        flags = records[node, R_FLAGS]
+    while left[node] != -1:
+        x = X[i, feature[node]]
         if np.isnan(x):
-            go_left = (flags & 1) == 1
-        elif flags & 2:
-            go_left = _category_left(x, cat_bitset, node, flags & 1)
+            go_left = missing_left[node] == 1
+        elif categorical[node] == 1:
+            go_left = _category_left(x, cat_bitset, node, missing_left[node])
         else:
-            go_left = x <= thresholds[node, 0]
-        node = records[node, R_LEFT] if go_left else records[node, R_RIGHT]
+            go_left = x <= threshold[node]
+        node = left[node] if go_left else right[node]
     return node
 
 
@@ -95,8 +69,8 @@ def _leaf_binned(X_binned, i, node, feature, threshold_bin, missing_left, catego
 
 
 @parallel
-def predict_raw(X, records, thresholds, cat_bitset, values, tree_roots, tree_columns,
-                first_tree, stop_tree, row_block, out):
+def predict_raw(X, feature, threshold, missing_left, categorical, cat_bitset, left, right,
+                values, tree_roots, tree_columns, first_tree, stop_tree, row_block, out):
     """Add the leaf values of trees ``first_tree .. stop_tree - 1`` to ``out``.
 
     Rows are taken ``row_block`` at a time, each block through every tree
@@ -107,8 +81,13 @@ def predict_raw(X, records, thresholds, cat_bitset, values, tree_roots, tree_col
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float64, C order
-    records, thresholds : the node records (:func:`node_records`)
+    feature : ndarray of shape (n_nodes,), int32
+    threshold : ndarray of shape (n_nodes,), float64
+    missing_left : ndarray of shape (n_nodes,), uint8
+    categorical : ndarray of shape (n_nodes,), uint8
     cat_bitset : ndarray of shape (n_nodes, BITSET_WORDS), uint32
+        Read at categorical nodes only (one row will do without any).
+    left, right : ndarray of shape (n_nodes,), int32
     values : ndarray of shape (n_nodes, V), float64
     tree_roots : ndarray of shape (n_trees,), int32
     tree_columns : ndarray of shape (n_trees,), int32
@@ -126,7 +105,8 @@ def predict_raw(X, records, thresholds, cat_bitset, values, tree_roots, tree_col
             column = tree_columns[t]
             root = tree_roots[t]
             for i in range(blk * row_block, stop_row):
-                leaf = _leaf_raw(X, i, root, records, thresholds, cat_bitset)
+                leaf = _leaf_raw(X, i, root, feature, threshold, missing_left, categorical,
+                                 cat_bitset, left, right)
                 for v in range(V):
                     out[i, column + v] += values[leaf, v]
 
@@ -152,13 +132,14 @@ def predict_binned(X_binned, feature, threshold_bin, missing_left, categorical, 
 
 
 @parallel
-def apply_raw(X, records, thresholds, cat_bitset, tree_roots, out):
+def apply_raw(X, feature, threshold, missing_left, categorical, cat_bitset, left, right,
+              tree_roots, out):
     """Leaf reached by every row in every tree (global node indices).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float64, C order
-    records, thresholds, cat_bitset : as in :func:`predict_raw`
+    feature .. right : as in :func:`predict_raw`
     tree_roots : ndarray of shape (n_trees,), int32
     out : ndarray of shape (n_samples, n_trees), int32, written
     """
@@ -166,7 +147,8 @@ def apply_raw(X, records, thresholds, cat_bitset, tree_roots, out):
     n_trees = tree_roots.shape[0]
     for i in prange(n_samples):
         for t in range(n_trees):
-            out[i, t] = _leaf_raw(X, i, tree_roots[t], records, thresholds, cat_bitset)
+            out[i, t] = _leaf_raw(X, i, tree_roots[t], feature, threshold, missing_left,
+                                  categorical, cat_bitset, left, right)
 
 
 @parallel
