@@ -24,9 +24,9 @@ Split candidates, gains and tie rules are those of the sorted scan of
 ``split.py``: thresholds between present bins, missing values tried on both
 sides and alone, ties to the lower feature index, then the lower bin.
 
-Rows are kept by position: ``rows[i]`` with its statistics at the same
-position, all moved together by a stable partition, so a node's rows and
-statistics are contiguous.
+A node's rows are a range of ``rows``, split by a stable partition that
+moves only the row ids; statistics are read by row id (moving them along
+measured slower).
 """
 import numpy as np
 
@@ -458,6 +458,64 @@ def _noise(best_gain, sums, left_sums, K):
     return np.isfinite(scale) and best_gain <= NOISE_GAIN * scale
 
 
+@hot
+def _find_split(X_rows, rows, channel, value, weight, s, m, node_sums, K, mode, params,
+                parent_obj, n_bins_non_missing, missing_bin, max_features,
+                weight_from_channels, features, known, state, hist, batch, scratch, packed,
+                local_rows, local_channel, local_value, local_weight, inc, best, best_left):
+    """Best split of the node of rows ``rows[s:s + m]`` into ``best`` and
+    ``best_left``: features are drawn until ``max_features`` of them are not
+    constant in the node; those found constant are moved after the
+    ``known`` ones at the front of ``features``.  Returns how many were."""
+    acc = scratch[0]
+    miss = scratch[1]
+    left = scratch[2]
+    right = scratch[3]
+    n_features = features.shape[0]
+    best[0] = -np.inf
+    best[1] = n_features
+    best[2] = 0
+    best[3] = 0
+    best[4] = 0.0
+    small = m <= SMALL_NODE_ROWS
+    if small:
+        _gather_small(rows, s, m, channel, value, weight, local_rows, local_channel,
+                      local_value, local_weight)
+    found = 0
+    position = known
+    scanned = 0
+    while scanned < max_features and position < n_features:
+        n_batch = min(max_features - scanned, n_features - position, FEATURE_BATCH)
+        for q in range(n_batch):
+            p = position + q
+            j = p + _random_below(state, n_features - p)
+            features[p], features[j] = features[j], features[p]
+            batch[q] = features[p]
+        if not small:
+            _build_batch(X_rows, rows, channel, value, weight, s, s + m, batch, n_batch, hist,
+                         weight_from_channels)
+        for q in range(n_batch):
+            f = batch[q]
+            nb = n_bins_non_missing[f]
+            if small:
+                constant = _scan_sorted(X_rows, local_rows, local_channel, local_value,
+                                        local_weight, m, f, nb, missing_bin, node_sums, K,
+                                        mode, params, parent_obj, packed, acc, miss, inc,
+                                        left, right, best, best_left)
+            else:
+                constant = _scan_histogram(hist[q], f, nb, missing_bin, node_sums, K, mode,
+                                           params, parent_obj, weight_from_channels, acc,
+                                           miss, inc, left, right, best, best_left)
+            if constant:  # remembered for the subtree, not counted
+                p = known + found
+                features[p], features[position + q] = features[position + q], features[p]
+                found += 1
+            else:
+                scanned += 1
+        position += n_batch
+    return found
+
+
 @inline
 def _make_leaf(node, feature, threshold_bin, missing_left, left_child, right_child, gain):
     feature[node] = 0
@@ -480,13 +538,13 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
     rows : ndarray of shape (n_rows,), int32, modified
         The tree's rows (weight > 0); reordered so that each node's rows are
         ``rows[start:end]``.
-    channel : ndarray of shape (n_rows, n_outputs), int32, modified
-        Per position: the gradient channel each output adds to (a
-        classification row adds to its class's channel only).
-    value : ndarray of shape (n_rows, n_outputs), float64, modified
-        Per position: what it adds (``-w * y``, or ``-w`` for a class).
-    weight : ndarray of shape (n_rows,), float64, modified
-        Per position: the hessian (sample weight).
+    channel : ndarray of shape (n_samples, n_outputs), int32
+        Per row: the gradient channel each output adds to (a classification
+        row adds to its class's channel only).
+    value : ndarray of shape (n_samples, n_outputs), float64
+        Per row: what it adds (``-w * y``, or ``-w`` for a class).
+    weight : ndarray of shape (n_samples,), float64
+        Per row: the hessian (sample weight).
     n_bins_non_missing : ndarray of shape (n_features,), int32
     missing_bin : int
     n_channels : int
@@ -556,10 +614,7 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
     local_channel = np.empty((SMALL_NODE_ROWS, n_outputs), dtype=channel.dtype)
     local_value = np.empty((SMALL_NODE_ROWS, n_outputs))
     local_weight = np.empty(SMALL_NODE_ROWS)
-    acc = np.empty(C)
-    miss = np.empty(C)
-    left = np.empty(C)
-    right = np.empty(C)
+    scratch = np.empty((4, C))  # left sums, missing sums, left and right children
     best = np.empty(5)
     best_left = np.empty(C)
     inc = np.zeros(N_RUNNING)
@@ -593,50 +648,12 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
         for k in range(K):
             square_parent += node_sums[k] * node_sums[k]
         inc[I_SP] = square_parent
-        best[0] = -np.inf
-        best[1] = n_features
-        best[2] = 0
-        best[3] = 0
-        best[4] = 0.0
-        if m <= SMALL_NODE_ROWS:
-            _gather_small(rows, s, m, channel, value, weight, local_rows, local_channel,
-                          local_value, local_weight)
-        # draw features until max_features non-constant ones were scanned
+        found = _find_split(X_rows, rows, channel, value, weight, s, m, node_sums, K, mode,
+                            params, parent_obj, n_bins_non_missing, missing_bin,
+                            max_features, weight_from_channels, features, n_constant[node],
+                            state, hist, batch, scratch, packed, local_rows, local_channel,
+                            local_value, local_weight, inc, best, best_left)
         known = n_constant[node]
-        found = 0
-        position = known
-        scanned = 0
-        while scanned < max_features and position < n_features:
-            n_batch = min(max_features - scanned, n_features - position, FEATURE_BATCH)
-            for q in range(n_batch):
-                p = position + q
-                j = p + _random_below(state, n_features - p)
-                features[p], features[j] = features[j], features[p]
-                batch[q] = features[p]
-            if m > SMALL_NODE_ROWS:
-                _build_batch(X_rows, rows, channel, value, weight, s, s + m, batch,
-                             n_batch, hist, weight_from_channels)
-            for q in range(n_batch):
-                f = batch[q]
-                nb = n_bins_non_missing[f]
-                if m > SMALL_NODE_ROWS:
-                    constant = _scan_histogram(hist[q], f, nb, missing_bin, node_sums, K,
-                                               mode, params, parent_obj,
-                                               weight_from_channels, acc, miss, inc, left,
-                                               right, best, best_left)
-                else:
-                    constant = _scan_sorted(X_rows, local_rows, local_channel,
-                                            local_value, local_weight, m, f, nb,
-                                            missing_bin, node_sums, K, mode, params,
-                                            parent_obj, packed, acc, miss, inc, left,
-                                            right, best, best_left)
-                if constant:  # remembered for the subtree, not counted
-                    p = known + found
-                    features[p], features[position + q] = features[position + q], features[p]
-                    found += 1
-                else:
-                    scanned += 1
-            position += n_batch
         split_gain = best[0]
         if not (split_gain > thresholds[T_MIN_SPLIT_GAIN] and split_gain >= min_gain):
             continue
