@@ -118,10 +118,11 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("n_features", [4, 6])  # one histogram pass written out, or a loop
 @pytest.mark.parametrize("nan_fraction", [0.0, 0.1])
 @pytest.mark.parametrize("case", list(CASES))
-def test_classification_trees_equal_the_level_wise_trees(case, nan_fraction):
-    X, labels, _, rng = _data(nan_fraction=nan_fraction)
+def test_classification_trees_equal_the_level_wise_trees(case, nan_fraction, n_features):
+    X, labels, _, rng = _data(n_features=n_features, nan_fraction=nan_fraction)
     weight = rng.rand(X.shape[0]) * (rng.rand(X.shape[0]) > 0.3)
     params = GrowerParams(**CASES[case])
     reference, grown, _ = _grow_both(
