@@ -230,6 +230,17 @@ def _start_scan(acc, miss, node, K, inc):
 
 
 @inline
+def _add_to_left(acc, c, d, node, miss):
+    """``acc[c] += d``; returns what it adds to the running sums of
+    :func:`_class_gain` (``sum_k acc_k^2``, ``sum_k node_k acc_k``,
+    ``sum_k miss_k acc_k``), which the scans keep in locals: kept in an
+    array they would chain every update through memory."""
+    a = acc[c]
+    acc[c] = a + d
+    return d * (2.0 * a + d), node[c] * d, miss[c] * d
+
+
+@inline
 def _store_running(inc, square_left, cross, cross_missing):
     """Hand a scan's running sums to :func:`_class_gain` (in ``inc``)."""
     inc[I_SL] = square_left
@@ -279,9 +290,7 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
         _add_row(miss, packed[n_present] & 255, local_channel, local_value, local_weight)
     _start_scan(acc, miss, node, K, inc)
     n_outputs = local_channel.shape[1]
-    # the running squares of MODE_CLASS live in locals (registers) between
-    # candidates: kept in ``inc`` they would chain every update through memory
-    square_left = 0.0
+    square_left = 0.0  # running sums of MODE_CLASS (see _add_to_left)
     cross = 0.0
     cross_missing = 0.0
     previous = -1
@@ -293,13 +302,10 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
                       right, best, best_left)
         j = packed[i] & 255
         for o in range(n_outputs):
-            c = local_channel[j, o]
-            d = local_value[j, o]
-            a = acc[c]
-            square_left += d * (2.0 * a + d)
-            cross += node[c] * d
-            cross_missing += miss[c] * d
-            acc[c] = a + d
+            ds, dx, dy = _add_to_left(acc, local_channel[j, o], local_value[j, o], node, miss)
+            square_left += ds
+            cross += dx
+            cross_missing += dy
         acc[K] += local_weight[j]
         acc[K + 1] += 1.0
         previous = b
@@ -414,11 +420,10 @@ def _scan_histogram(hq, f, nb, missing_bin, node, K, mode, params, parent_obj,
         for k in range(K):
             d = hq[b, k]
             if d != 0.0:
-                a = acc[k]
-                square_left += d * (2.0 * a + d)
-                cross += node[k] * d
-                cross_missing += miss[k] * d
-                acc[k] = a + d
+                ds, dx, dy = _add_to_left(acc, k, d, node, miss)
+                square_left += ds
+                cross += dx
+                cross_missing += dy
                 bin_weight -= d
                 hq[b, k] = 0.0
         acc[K] += bin_weight if weight_from_channels else hq[b, K]
