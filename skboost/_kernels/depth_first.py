@@ -194,7 +194,12 @@ def _consider(acc, miss, node, K, f, b, mode, params, parent_obj, inc, left, rig
               best_left):
     """Evaluate the threshold "bin <= b" of feature ``f`` (left sums ``acc``)
     with missing values right, then left."""
-    for missing_left in range(2 if miss[K + 1] > 0 else 1):
+    if miss[K + 1] == 0:  # (the common case, without the loop)
+        gain = _candidate_gain_of(acc, miss, 0.0, node, K, mode, params, parent_obj, inc,
+                                  left, right)
+        _keep_if_better(gain, f, b, 0, acc, miss, 0.0, K, best, best_left)
+        return
+    for missing_left in range(2):
         extra = 1.0 if missing_left == 1 else 0.0
         gain = _candidate_gain_of(acc, miss, extra, node, K, mode, params, parent_obj, inc,
                                   left, right)
@@ -290,6 +295,7 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
         _add_row(miss, packed[n_present] & 255, local_channel, local_value, local_weight)
     _start_scan(acc, miss, node, K, inc)
     n_outputs = local_channel.shape[1]
+    has_missing = n_present < m
     square_left = 0.0  # running sums of MODE_CLASS (see _add_to_left)
     cross = 0.0
     cross_missing = 0.0
@@ -305,7 +311,8 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
             ds, dx, dy = _add_to_left(acc, local_channel[j, o], local_value[j, o], node, miss)
             square_left += ds
             cross += dx
-            cross_missing += dy
+            if has_missing:
+                cross_missing += dy
         acc[K] += local_weight[j]
         acc[K + 1] += 1.0
         previous = b
@@ -407,6 +414,7 @@ def _scan_histogram(hq, f, nb, missing_bin, node, K, mode, params, parent_obj,
     cross = 0.0
     cross_missing = 0.0
     n_present_bins = 0
+    has_missing = miss[K + 1] > 0
     previous = -1
     for b in range(nb):
         if hq[b, K + 1] == 0.0:
@@ -423,7 +431,8 @@ def _scan_histogram(hq, f, nb, missing_bin, node, K, mode, params, parent_obj,
                 ds, dx, dy = _add_to_left(acc, k, d, node, miss)
                 square_left += ds
                 cross += dx
-                cross_missing += dy
+                if has_missing:
+                    cross_missing += dy
                 bin_weight -= d
                 hq[b, k] = 0.0
         acc[K] += bin_weight if weight_from_channels else hq[b, K]
