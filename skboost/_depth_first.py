@@ -16,6 +16,7 @@ import numpy as np
 
 from ._dtypes import BIN_DTYPE, INDEX_DTYPE, STAT_DTYPE
 from ._grower import GrownTree
+from ._histogram import HistogramSplitter
 from ._kernels.criterion import P_MIN_HESSIAN
 from ._kernels.depth_first import (L_MAX_DEPTH, L_MAX_FEATURES, L_MIN_SAMPLES_SPLIT,
                                    N_LIMITS, N_THRESHOLDS, T_MIN_IMPURITY_DECREASE,
@@ -63,7 +64,7 @@ class DepthFirstGrower:
         depth-first (histogram engine on dense bins, numeric features, no
         leaf budget, constraint or column sampler)."""
         p = grower.params
-        return (type(grower.splitter).__name__ == "HistogramSplitter"
+        return (isinstance(grower.splitter, HistogramSplitter)
                 and not isinstance(grower.X_binned, SparseBins)
                 and grower.X_binned.dtype == BIN_DTYPE
                 and p.max_leaf_nodes is None and p.column_sampler is None
