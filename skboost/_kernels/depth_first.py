@@ -461,9 +461,7 @@ def _partition(X_rows, rows, start, end, f, threshold_bin, missing_left, missing
     for i in range(start, end):
         row = rows[i]
         b = X_rows[row, f]
-        goes_left = (b <= threshold_bin) != (b == missing_bin)
-        if b == missing_bin:
-            goes_left = missing_goes_left
+        goes_left = missing_goes_left if b == missing_bin else b <= threshold_bin
         rows[start + n_left] = row
         tmp_rows[n_right] = row
         n_left += goes_left
@@ -475,8 +473,10 @@ def _partition(X_rows, rows, start, end, f, threshold_bin, missing_left, missing
 
 @hot
 def _is_pure(sums, K, n_first_block):
-    """Whether one class holds all the weight of a classification node
-    (``n_first_block`` channels of the first output; 0 for regression)."""
+    """Whether one class holds all the weight of a classification node, up
+    to 1e-12 of it (sums of float weights); ``n_first_block`` channels of the
+    first output (0 for regression: never).  With several outputs the node
+    is searched anyway."""
     if n_first_block == 0:
         return False
     h = sums[K]
