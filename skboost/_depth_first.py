@@ -77,6 +77,7 @@ class DepthFirstGrower:
         return cls(grower.X_binned, grower.bin_mapper, grower.K, grower.params)
 
     def spawn(self):
+        """The grower for another thread: this one (no state between trees)."""
         return self
 
     def grow(self, channel, value, weight, rows, seed, n_first_block=0,
