@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from ._dtypes import INDEX_DTYPE, SUM_DTYPE
-from ._kernels.criterion import NEWTON, split_params
+from ._kernels.criterion import NEWTON, NOISE_GAIN, split_params
 from ._kernels.categorical import (BITSET_WORDS, categorical_left_sums,
                                    categorical_left_sums_rows, find_categorical_splits,
                                    find_categorical_splits_rows)
@@ -26,13 +26,6 @@ from ._kernels.sparse import partition_nodes_sparse
 from ._sparse_bins import GATHER_CELLS, SparseBins
 from ._kernels.split import find_splits_sorted, select_best_exact
 from ._tree import LEAF, Tree, _alive, compact_tree, prune_ccp
-
-# A split must gain more than this share of its children's scores (G^2 / H
-# each) to be more than rounding residue: in a node whose rows share one
-# gradient the residue is a few float64 epsilons (2.2e-16) of them (measured:
-# under 1e-21 on the tests' cases); real gains of nodes whose targets differ
-# by 1e-7 of their size are about 1e-14 and still computed.
-NOISE_GAIN = 1e-14
 
 
 class GrowerParams:

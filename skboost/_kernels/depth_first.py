@@ -32,7 +32,8 @@ import numpy as np
 
 from ._jit import hot, inline, serial
 from .criterion import (NEWTON, P_CRITERION, P_L1, P_L2, P_MAX_DELTA_STEP, P_MIN_HESSIAN,
-                        P_MIN_SAMPLES_LEAF, leaf_value, node_objective_once)
+                        NOISE_GAIN, P_MIN_SAMPLES_LEAF, leaf_value,
+                        node_objective_once)
 from .split import MEAN_DIFFERENCE_EPS, RELATIVE_GAIN_EPS, _candidate_gain
 
 # Nodes of at most this many rows sort their rows instead of building
@@ -40,9 +41,6 @@ from .split import MEAN_DIFFERENCE_EPS, RELATIVE_GAIN_EPS, _candidate_gain
 SMALL_NODE_ROWS = 32  # at most 256 (see _sort_small)
 # Histograms built in one pass over a node's rows.
 FEATURE_BATCH = 16
-# A split whose Newton gain is at most this share of its children's scores
-# is rounding residue (the grower's NOISE_GAIN).
-NOISE_GAIN = 1e-14
 
 # how candidates are scored (see _candidate_gain_of)
 MODE_CLASS = 0     # Newton gain of one-hot class channels, O(1) per candidate
@@ -209,7 +207,8 @@ def _consider(acc, miss, node, K, f, b, mode, params, parent_obj, inc, left, rig
 @inline
 def _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc, left,
                             right, best, best_left):
-    """The split "missing or not": every present row left, missing right."""
+    """The split "missing or not": every present row left, missing right
+    (nothing when the node has no missing or no present rows)."""
     if miss[K + 1] == 0 or acc[K + 1] == 0:
         return
     zero = miss[K + 1] * 0.0  # a float 0 typed like the sums
@@ -317,9 +316,8 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
         acc[K + 1] += 1.0
         previous = b
     _store_running(inc, square_left, cross, cross_missing)
-    if previous >= 0:
-        _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc,
-                                left, right, best, best_left)
+    _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc, left,
+                            right, best, best_left)
     return False
 
 
@@ -443,9 +441,8 @@ def _scan_histogram(hq, f, nb, missing_bin, node, K, mode, params, parent_obj,
     _store_running(inc, square_left, cross, cross_missing)
     if n_present_bins + (1 if miss[K + 1] > 0 else 0) <= 1:
         return True
-    if previous >= 0:
-        _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc,
-                                left, right, best, best_left)
+    _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj, inc, left,
+                            right, best, best_left)
     return False
 
 

@@ -212,15 +212,16 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
                              self.max_bins, int(seeds[0]),
                              absolute_error=self.criterion == "absolute_error")
         self._bin_mapper = grower.bin_mapper
+        channels = None
         if DepthFirstGrower.supports(grower):
             depth_first = DepthFirstGrower.from_grower(grower)
             release_training_data(None, grower)  # the row-major copy replaces its bins
             grower = depth_first
-            self._channels = self._target_channels(targets)
+            channels = self._target_channels(targets)
 
         def grow(grower, seed):
-            return self._grow_tree(grower, seed, y, targets, sample_weight, n_samples,
-                                   n_bootstrap)
+            return self._grow_tree(grower, seed, y, targets, channels, sample_weight,
+                                   n_samples, n_bootstrap)
 
         trees = grow_in_parallel(grower, grow, [int(seed) for seed in seeds])
         for tree, seed in zip(trees, seeds):
@@ -229,12 +230,13 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
             if self.verbose > 1:
                 print(f"building tree {len(self._forest)} of {self.n_estimators}")
         release_training_data(self._bin_mapper, grower)
-        self._channels = None
         if self.split_method == "exact":
             del self._bin_mapper  # one threshold per distinct training value
 
-    def _grow_tree(self, grower, seed, y, targets, sample_weight, n_samples, n_bootstrap):
-        """One tree of the forest, everything drawn from ``seed``."""
+    def _grow_tree(self, grower, seed, y, targets, channels, sample_weight, n_samples,
+                   n_bootstrap):
+        """One tree of the forest, everything drawn from ``seed``; ``channels``
+        (:meth:`_target_channels`) are the targets of the depth-first grower."""
         if self.bootstrap:
             # the weights were spent on the draws: rows count as often as drawn
             counts = self._bootstrap_counts(seed, n_samples, n_bootstrap)
@@ -244,7 +246,7 @@ class BaseForest(EnsembleSequenceMixin, ModelToolsMixin, BaseEstimator):
         min_hessian = self.min_weight_fraction_leaf * weight.sum()
         rows = np.flatnonzero(weight > 0).astype(INDEX_DTYPE)
         if isinstance(grower, DepthFirstGrower):
-            channel, target, n_first_block = self._channels
+            channel, target, n_first_block = channels
             grown = grower.grow(channel, -weight[:, np.newaxis] * target, weight, rows, seed,
                                 n_first_block, min_hessian)
         else:
