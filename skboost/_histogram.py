@@ -92,8 +92,9 @@ class HistogramSplitter:
         if gr.sparse_bins:
             self._build_sparse(nodes, starts, ends)
             return
-        if (gr.all_rows_in_order and nodes.size == 1 and nodes[0] == 0
-                and gr.g.flags.c_contiguous and gr.h.flags.c_contiguous):
+        rows_in_order = (gr.all_rows_in_order and nodes.size == 1 and nodes[0] == 0
+                         and gr.g.flags.c_contiguous and gr.h.flags.c_contiguous)
+        if rows_in_order:
             # the root of a tree on every row, in order: position = row
             ordered_g, ordered_h = gr.g, gr.h
         else:
@@ -101,7 +102,7 @@ class HistogramSplitter:
             gather_stats(gr.sample_indices, gr.g, gr.h, starts, ends, ordered_g, ordered_h)
         build_histograms(gr.X_binned, gr.sample_indices, ordered_g, ordered_h, starts, ends,
                          t.slot[nodes], gr.n_bins_non_missing, gr.missing_bin,
-                         gr.unit_hessian, self._pool)
+                         gr.unit_hessian, rows_in_order, self._pool)
 
     def _build_sparse(self, nodes, starts, ends):
         """Histograms of ``nodes`` from sparse bins, zero bins from the nodes'

@@ -83,7 +83,7 @@ def kernel_histograms(X_binned, sample_indices, g, h, starts, ends, slots, hist,
     ordered_h = np.full(n_samples, np.nan)
     gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h)
     build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, ends, slots,
-                     n_bins_non_missing, missing_bin, unit_hessian, hist)
+                     n_bins_non_missing, missing_bin, unit_hessian, False, hist)
     return hist
 
 
@@ -830,6 +830,34 @@ def test_unit_hessian_histograms_equal_summed_ones(seed):
                                 np.full((2, d, 256, 3), np.nan), n_bins, 255,
                                 unit_hessian=True)
     np.testing.assert_array_equal(counted, summed)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("unit_hessian", [False, True])
+def test_histogram_of_rows_in_order_equals_naive(K, unit_hessian):
+    """The root of a tree on every row reads bins at the position itself
+    (``rows_in_order``): same histogram as the naive sums."""
+    rng = np.random.RandomState(K)
+    n, d = 2500, 5
+    X_binned = np.asfortranarray(rng.randint(0, 30, (n, d)).astype(np.uint8))
+    X_binned[rng.rand(n, d) < 0.1] = 255
+    n_bins = np.full(d, 30, dtype=np.int32)
+    n_bins[2] = 7
+    X_binned[:, 2] = np.where(X_binned[:, 2] == 255, 255, X_binned[:, 2] % 7)
+    sample_indices = np.arange(n, dtype=np.int32)
+    g = rng.randn(n, K)
+    h = np.ones(n) if unit_hessian else rng.rand(n)
+    starts, ends = np.array([0], dtype=np.int64), np.array([n], dtype=np.int64)
+    slots = np.array([1], dtype=np.int64)
+    got = np.full((2, d, 256, K + 2), np.nan)
+    build_histograms(X_binned, sample_indices, g, h, starts, ends, slots, n_bins, 255,
+                     unit_hessian and K == 1, True, got)
+    expected = naive_histograms(X_binned, sample_indices, g, h, starts, ends, slots, 2,
+                                n_bins, 255)
+    for f in range(d):
+        used = np.r_[0:n_bins[f], 255]
+        np.testing.assert_allclose(got[1, f, used], expected[1, f, used], rtol=1e-12,
+                                   atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -122,7 +122,8 @@ def test_sparse_histograms_equal_brute_force_and_the_dense_kernel(K):
     ordered_g = g[sample_indices]
     ordered_h = h[sample_indices]
     build_histograms(dense, sample_indices, ordered_g, ordered_h, starts, ends, slots,
-                     mapper.n_bins_non_missing_, mapper.missing_bin_, False, dense_hist)
+                     mapper.n_bins_non_missing_, mapper.missing_bin_, False, False,
+                     dense_hist)
     for j, (s, e) in enumerate(zip(starts, ends)):
         rows = sample_indices[s:e]
         for f in range(d):

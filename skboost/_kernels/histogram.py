@@ -8,7 +8,7 @@ which keeps zeroing cheap for features with few distinct values.
 """
 import numpy as np
 
-from ._jit import parallel, prange, serial
+from ._jit import inline, parallel, prange, serial
 
 
 @serial
@@ -60,7 +60,7 @@ def gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h):
 
 @parallel
 def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, ends,
-                     slots, n_bins_non_missing, missing_bin, unit_hessian, hist):
+                     slots, n_bins_non_missing, missing_bin, unit_hessian, rows_in_order, hist):
     """Histograms of the nodes ``[starts[j], ends[j])`` into ``hist[slots[j]]``.
 
     Parallel over (feature, node) pairs, each pair summed by one thread in
@@ -79,12 +79,15 @@ def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, end
     unit_hessian : bool
         Every hessian is 1 (unweighted boosting): the hessian channel is the
         row count, copied once per bin instead of summed per row.
+    rows_in_order : bool
+        The position of every row is the row itself (the root of a tree on
+        all rows): bins are read at the position, without the indirection
+        through ``sample_indices`` (whose dependent load slows the loop).
     hist : ndarray of shape (n_slots, n_features, n_bins, K + 2), float64
     """
     n_nodes = starts.shape[0]
     n_features = X_binned.shape[1]
-    K = ordered_g.shape[1]
-    C = K + 2
+    C = ordered_g.shape[1] + 2
     for job in prange(n_nodes * n_features):
         f = job // n_nodes
         j = job - f * n_nodes
@@ -94,28 +97,68 @@ def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, end
                 hf[b, c] = 0.0
         for c in range(C):
             hf[missing_bin, c] = 0.0
-        column = X_binned[:, f]
-        if K == 1 and unit_hessian:
-            for pos in range(starts[j], ends[j]):
-                b = column[sample_indices[pos]]
-                hf[b, 0] += ordered_g[pos, 0]
-                hf[b, 2] += 1.0
+        if rows_in_order:
+            _sum_rows_in_order(X_binned[:, f], ordered_g, ordered_h, starts[j], ends[j],
+                               unit_hessian, hf)
+        else:
+            _sum_rows_indexed(X_binned[:, f], sample_indices, ordered_g, ordered_h, starts[j],
+                              ends[j], unit_hessian, hf)
+        if unit_hessian and C == 3:
             for b in range(n_bins_non_missing[f]):
                 hf[b, 1] = hf[b, 2]
             hf[missing_bin, 1] = hf[missing_bin, 2]
-        elif K == 1:
-            for pos in range(starts[j], ends[j]):
-                b = column[sample_indices[pos]]
-                hf[b, 0] += ordered_g[pos, 0]
-                hf[b, 1] += ordered_h[pos]
-                hf[b, 2] += 1.0
-        else:
-            for pos in range(starts[j], ends[j]):
-                b = column[sample_indices[pos]]
-                for k in range(K):
-                    hf[b, k] += ordered_g[pos, k]
-                hf[b, K] += ordered_h[pos]
-                hf[b, K + 1] += 1.0
+
+
+@inline
+def _sum_rows_indexed(column, sample_indices, ordered_g, ordered_h, start, end, unit_hessian,
+                      hf):
+    """Add positions ``start..end-1`` to the histogram ``hf`` (n_bins, K + 2)
+    of one feature; the bin of the row at ``pos`` is ``column[sample_indices[pos]]``.
+    With one channel and unit hessians only the gradient and the count are
+    summed (the caller copies the count into the hessian channel)."""
+    K = ordered_g.shape[1]
+    if K == 1 and unit_hessian:
+        for pos in range(start, end):
+            b = column[sample_indices[pos]]
+            hf[b, 0] += ordered_g[pos, 0]
+            hf[b, 2] += 1.0
+    elif K == 1:
+        for pos in range(start, end):
+            b = column[sample_indices[pos]]
+            hf[b, 0] += ordered_g[pos, 0]
+            hf[b, 1] += ordered_h[pos]
+            hf[b, 2] += 1.0
+    else:
+        for pos in range(start, end):
+            b = column[sample_indices[pos]]
+            for k in range(K):
+                hf[b, k] += ordered_g[pos, k]
+            hf[b, K] += ordered_h[pos]
+            hf[b, K + 1] += 1.0
+
+
+@inline
+def _sum_rows_in_order(column, ordered_g, ordered_h, start, end, unit_hessian, hf):
+    """:func:`_sum_rows_indexed` where the row at ``pos`` is ``pos``."""
+    K = ordered_g.shape[1]
+    if K == 1 and unit_hessian:
+        for pos in range(start, end):
+            b = column[pos]
+            hf[b, 0] += ordered_g[pos, 0]
+            hf[b, 2] += 1.0
+    elif K == 1:
+        for pos in range(start, end):
+            b = column[pos]
+            hf[b, 0] += ordered_g[pos, 0]
+            hf[b, 1] += ordered_h[pos]
+            hf[b, 2] += 1.0
+    else:
+        for pos in range(start, end):
+            b = column[pos]
+            for k in range(K):
+                hf[b, k] += ordered_g[pos, k]
+            hf[b, K] += ordered_h[pos]
+            hf[b, K + 1] += 1.0
 
 
 @parallel
