@@ -231,7 +231,6 @@ class TreeGrower:
         n_samples, self.n_features = X_binned.shape
         self.sample_indices = np.empty(n_samples, dtype=INDEX_DTYPE)
         self._buffer = np.empty(n_samples, dtype=INDEX_DTYPE)
-        self._flags = np.empty(n_samples, dtype=np.uint8)
         mono = params.monotonic_cst
         self.monotonic_cst = (np.zeros(self.n_features, dtype=np.int8) if mono is None
                               else np.ascontiguousarray(mono, dtype=np.int8))
@@ -504,7 +503,7 @@ class TreeGrower:
                                 self.X_binned.zero_bin)
         else:
             partition = partial(partition_nodes, self.X_binned)
-        partition(self.sample_indices, self._buffer, self._flags, starts, t.end[parents],
+        partition(self.sample_indices, self._buffer, starts, t.end[parents],
                   t.feature[parents], t.bin[parents], t.missing_left[parents],
                   self.missing_bin, t.categorical[parents],
                   np.ascontiguousarray(t.bitset[parents]), n_left)

@@ -350,8 +350,7 @@ def test_histograms_and_partition_do_not_depend_on_thread_count():
             kernel_histograms(X_binned, si, g, h, starts, ends, slots, hist, nb, missing_bin)
             got = si.copy()
             n_left = np.empty(len(starts), dtype=np.int64)
-            partition_nodes(X_binned, got, np.empty_like(si), np.empty(si.size, np.uint8),
-                            starts, ends,
+            partition_nodes(X_binned, got, np.empty_like(si), starts, ends,
                             np.full(len(starts), 3, dtype=np.int32),
                             np.full(len(starts), 100, dtype=np.int32),
                             np.ones(len(starts), dtype=np.uint8), missing_bin,
@@ -470,8 +469,7 @@ def test_partition_nodes_is_naive_stable_partition(seed, n_samples, n_nodes):
     buffer = np.full(n_samples, -7, dtype=np.int32)
     n_left = np.full(n_nodes, -1, dtype=np.int64)
     got = si.copy()
-    partition_nodes(X_binned, got, buffer, np.empty(n_samples, np.uint8), starts, ends,
-                    features, threshold_bins,
+    partition_nodes(X_binned, got, buffer, starts, ends, features, threshold_bins,
                     missing_lefts, missing_bin, *numeric_splits(n_nodes), n_left)
     np.testing.assert_array_equal(n_left, expected_n_left)
     np.testing.assert_array_equal(got, expected)        # includes rows outside nodes
@@ -489,7 +487,7 @@ def test_partition_missing_routing():
     for missing_left, expected, count in [(1, [0, 1, 3, 2, 4], 3), (0, [1, 0, 2, 3, 4], 1)]:
         got = np.arange(5, dtype=np.int32)
         n_left = np.zeros(1, dtype=np.int64)
-        partition_nodes(X_binned, got, np.empty(5, dtype=np.int32), np.empty(5, np.uint8),
+        partition_nodes(X_binned, got, np.empty(5, dtype=np.int32),
                         np.array([0], dtype=np.int64), np.array([5], dtype=np.int64),
                         np.array([0], dtype=np.int32), np.array([0], dtype=np.int32),
                         np.array([missing_left], dtype=np.uint8), 5, *numeric_splits(1),

@@ -162,8 +162,7 @@ def test_sparse_partition_equals_the_dense_partition():
                          (partition_nodes_sparse, sb.csr + (sb.zero_bin,))):
         si = sample_indices.copy()
         n_left = np.empty(4, dtype=np.int64)
-        kernel(*data, si, np.empty(n, dtype=INDEX_DTYPE), np.empty(n, dtype=np.uint8),
-               starts, ends, features, threshold_bins, missing_lefts, mapper.missing_bin_,
+        kernel(*data, si, np.empty(n, dtype=INDEX_DTYPE), starts, ends, features, threshold_bins, missing_lefts, mapper.missing_bin_,
                categorical, bitsets, n_left)
         results.append((si, n_left))
     assert_array_equal(results[0][0], results[1][0])

@@ -20,47 +20,54 @@ def goes_left(bin_value, threshold_bin, missing_left, missing_bin, categorical, 
 
 
 @serial
-def _left_flags(column, sample_indices, start, stop, threshold_bin, missing_left,
-                missing_bin, categorical, bitset, flags):
-    """``flags[pos] = 1`` where the row at ``pos`` goes left; returns their count.
+def _split_chunk(column, sample_indices, start, stop, threshold_bin, missing_left,
+                 missing_bin, categorical, bitset, buffer):
+    """Write the rows at positions ``start..stop-1`` into ``buffer[start:stop]``:
+    the rows that go left from the front, the others from the back (so in
+    reverse order); returns the number of left rows.
 
     The node's split is read once, outside the row loop (a per-row call with
     array arguments would cost reference counting on every row)."""
-    count = 0
+    front = start
+    back = stop - 1
     if categorical == 1:
         for pos in range(start, stop):
-            left = goes_left(column[sample_indices[pos]], threshold_bin, missing_left,
-                             missing_bin, categorical, bitset)
-            flags[pos] = left
-            count += left
-        return count
+            row = sample_indices[pos]
+            left = np.int64(goes_left(column[row], threshold_bin, missing_left, missing_bin,
+                                      categorical, bitset))
+            buffer[front if left else back] = row
+            front += left
+            back -= 1 - left
+        return front - start
     missing_goes_left = missing_left == 1
     for pos in range(start, stop):
-        b = column[sample_indices[pos]]
-        left = missing_goes_left if b == missing_bin else b <= threshold_bin
-        flags[pos] = left
-        count += left
-    return count
+        row = sample_indices[pos]
+        b = column[row]
+        # branch-free: the side of a row is not predictable
+        left = np.int64(missing_goes_left if b == missing_bin else b <= threshold_bin)
+        buffer[front if left else back] = row
+        front += left
+        back -= 1 - left
+    return front - start
 
 
 @parallel
-def partition_nodes(X_binned, sample_indices, buffer, flags, starts, ends, features,
+def partition_nodes(X_binned, sample_indices, buffer, starts, ends, features,
                     threshold_bins, missing_lefts, missing_bin, categorical, bitsets, n_left):
     """Split each node's range of ``sample_indices`` into [left | right].
 
     Rows keep their relative order on each side (stable), so children read
     ``X_binned`` in increasing row order.  Every node's range is cut into
-    fixed-size chunks: each chunk marks its left rows (one pass over the
-    bins), then prefix sums place every chunk, and the rows are scattered
-    and copied back by the marks; all parallel over chunks and independent
-    of the number of threads.
+    fixed-size chunks: each chunk sorts its rows into left and right within
+    its own range of ``buffer`` (one pass over the bins), then prefix sums
+    place every chunk and its rows are copied to their final positions; all
+    parallel over chunks and independent of the number of threads.
 
     Parameters
     ----------
     X_binned : ndarray of shape (n_samples, n_features), uint8, F order
     sample_indices : ndarray of shape (n_samples,), int32, modified in place
     buffer : ndarray of shape (n_samples,), int32, scratch
-    flags : ndarray of shape (n_samples,), uint8, scratch
     starts, ends : ndarray of shape (n_nodes,), int64
     features, threshold_bins : ndarray of shape (n_nodes,), int32
     missing_lefts : ndarray of shape (n_nodes,), uint8
@@ -77,29 +84,29 @@ def partition_nodes(X_binned, sample_indices, buffer, flags, starts, ends, featu
     chunk_left = np.zeros(n_chunks, dtype=np.int64)
     for c in prange(n_chunks):
         j = chunk_node[c]
-        chunk_left[c] = _left_flags(X_binned[:, features[j]], sample_indices, chunk_start[c],
-                                    chunk_end[c], threshold_bins[j], missing_lefts[j],
-                                    missing_bin, categorical[j], bitsets[j], flags)
-    scatter_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
-                   buffer, flags, n_left)
+        chunk_left[c] = _split_chunk(X_binned[:, features[j]], sample_indices, chunk_start[c],
+                                     chunk_end[c], threshold_bins[j], missing_lefts[j],
+                                     missing_bin, categorical[j], bitsets[j], buffer)
+    place_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
+                 buffer, n_left)
 
 
 @parallel
-def scatter_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
-                   buffer, flags, n_left):
-    """Second half of a partition: place each chunk's marked rows.
+def place_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
+                 buffer, n_left):
+    """Second half of a partition: copy each chunk's rows to their places.
 
     Parameters
     ----------
     chunk_node, chunk_start, chunk_end : ndarray of shape (n_chunks,), int64
         Node (index into ``starts``) and position range of each chunk.
     chunk_left : ndarray of shape (n_chunks,), int64
-        Rows of each chunk flagged left.
+        Rows of each chunk that go left.
     starts : ndarray of shape (n_nodes,), int64
-    sample_indices : ndarray of shape (n_samples,), int32, modified in place
-    buffer : ndarray of shape (n_samples,), int32, scratch
-    flags : ndarray of shape (n_samples,), uint8
-        1 at the positions whose rows go left.
+    sample_indices : ndarray of shape (n_samples,), int32, written
+    buffer : ndarray of shape (n_samples,), int32
+        Each chunk's range holds its left rows in order, then its right rows
+        in reverse order.
     n_left : ndarray of shape (n_nodes,), int64, written
     """
     n_chunks = chunk_node.shape[0]
@@ -119,14 +126,11 @@ def scatter_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sampl
         running_left[j] += chunk_left[c]
         running_right[j] += chunk_end[c] - chunk_start[c] - chunk_left[c]
     for c in prange(n_chunks):
-        li = left_offset[c]
-        ri = right_offset[c]
-        for pos in range(chunk_start[c], chunk_end[c]):
-            # branch-free: the side of a row is not predictable
-            left = np.int64(flags[pos])
-            buffer[li if left else ri] = sample_indices[pos]
-            li += left
-            ri += 1 - left
-    for c in prange(n_chunks):
-        for pos in range(chunk_start[c], chunk_end[c]):
-            sample_indices[pos] = buffer[pos]
+        first = chunk_start[c]
+        last = chunk_end[c] - 1
+        to = left_offset[c]
+        for i in range(chunk_left[c]):
+            sample_indices[to + i] = buffer[first + i]
+        to = right_offset[c]
+        for i in range(chunk_end[c] - first - chunk_left[c]):
+            sample_indices[to + i] = buffer[last - i]

@@ -14,7 +14,7 @@ from ._jit import inline, parallel, prange, serial
 from .binning import _search_bin
 from .categorical import in_bitset
 from .histogram import _chunk_ranges
-from .partition import PARTITION_CHUNK, scatter_chunks
+from .partition import PARTITION_CHUNK, place_chunks
 from .predict import _category_left
 
 
@@ -280,7 +280,7 @@ def _fill_zero_bin(hist, s, f, zb, nb, missing_bin, node_sums, j, C):
 
 @parallel
 def partition_nodes_sparse(indptr, features_of_entries, bins, zero_bin, sample_indices,
-                           buffer, flags, starts, ends, features, threshold_bins,
+                           buffer, starts, ends, features, threshold_bins,
                            missing_lefts, missing_bin, categorical, bitsets, n_left):
     """:func:`skboost._kernels.partition.partition_nodes` on CSR bins.
 
@@ -299,20 +299,26 @@ def partition_nodes_sparse(indptr, features_of_entries, bins, zero_bin, sample_i
     for c in prange(n_chunks):
         j = chunk_node[c]
         f = features[j]
-        count = 0
+        front = chunk_start[c]
+        back = chunk_end[c] - 1
         for pos in range(chunk_start[c], chunk_end[c]):
-            b = bin_at(indptr, features_of_entries, bins, zero_bin, sample_indices[pos], f)
+            row = sample_indices[pos]
+            b = bin_at(indptr, features_of_entries, bins, zero_bin, row, f)
             if b == missing_bin:
                 left = missing_lefts[j] == 1
             elif categorical[j] == 1:
                 left = in_bitset(bitsets[j], b)
             else:
                 left = b <= threshold_bins[j]
-            flags[pos] = left
-            count += left
-        chunk_left[c] = count
-    scatter_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
-                   buffer, flags, n_left)
+            if left:
+                buffer[front] = row
+                front += 1
+            else:
+                buffer[back] = row
+                back -= 1
+        chunk_left[c] = front - chunk_start[c]
+    place_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_indices,
+                 buffer, n_left)
 
 
 @parallel
