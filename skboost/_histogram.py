@@ -99,7 +99,8 @@ class HistogramSplitter:
             ordered_g, ordered_h = gr.g, gr.h
         else:
             ordered_g, ordered_h = self._ordered_g, self._ordered_h
-            gather_stats(gr.sample_indices, gr.g, gr.h, starts, ends, ordered_g, ordered_h)
+            gather_stats(gr.sample_indices, gr.g, gr.h, starts, ends, not gr.unit_hessian,
+                         ordered_g, ordered_h)
         build_histograms(gr.X_binned, gr.sample_indices, ordered_g, ordered_h, starts, ends,
                          t.slot[nodes], gr.n_bins_non_missing, gr.missing_bin,
                          gr.unit_hessian, rows_in_order, self._pool)

@@ -128,7 +128,7 @@ class Loss:
     # parameter re-estimated before each stage, as Huber's delta).
     gradients_follow_scores = True
 
-    def gradients_and_scores(self, y, raw, weight, in_bag):
+    def gradients_and_scores(self, y, raw, weight, in_bag, out=None):
         """:meth:`gradients` and the losses of :meth:`__call__` in one pass.
 
         Parameters
@@ -137,6 +137,9 @@ class Loss:
         raw : ndarray of shape (n_samples, n_trees), float64
         weight : ndarray of shape (n_samples,), float64
         in_bag : ndarray of shape (n_samples,), bool
+        out : (grad, hess) or None
+            Arrays to overwrite with the gradients (a fit reuses the previous
+            stage's: fresh 8 MB arrays cost page faults on every stage).
 
         Returns
         -------
@@ -146,13 +149,16 @@ class Loss:
             ~in_bag)``, equal to the last bit.
         """
         raw = np.ascontiguousarray(raw, np.float64)
-        grad = np.empty_like(raw)
-        hess = np.empty_like(raw)
-        out = np.empty(((y.shape[0] + 65535) // 65536, 4))
+        if out is None or any(a.shape != raw.shape or not a.flags.c_contiguous
+                              or a.dtype != np.float64 for a in out):
+            out = (np.empty_like(raw), np.empty_like(raw))
+        grad, hess = out
+        chunk_sums = np.empty(((y.shape[0] + 65535) // 65536, 4))
         K_.loss_gradients_and_sums(self.code, as_stat(y), raw, self.gradient_param,
                                    float(self.loss_param), as_stat(weight),
-                                   np.ascontiguousarray(in_bag).view(np.uint8), grad, hess, out)
-        sums = out.sum(axis=0)
+                                   np.ascontiguousarray(in_bag).view(np.uint8), grad, hess,
+                                   chunk_sums)
+        sums = chunk_sums.sum(axis=0)
         return grad, hess, self._score(sums[0], sums[1]), self._score(sums[2], sums[3])
 
 

@@ -81,7 +81,7 @@ def kernel_histograms(X_binned, sample_indices, g, h, starts, ends, slots, hist,
     n_samples = X_binned.shape[0]
     ordered_g = np.full((n_samples, g.shape[1]), np.nan)
     ordered_h = np.full(n_samples, np.nan)
-    gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h)
+    gather_stats(sample_indices, g, h, starts, ends, True, ordered_g, ordered_h)
     build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, ends, slots,
                      n_bins_non_missing, missing_bin, unit_hessian, False, hist)
     return hist
@@ -305,17 +305,19 @@ def _hist_setup(seed, K, n_samples, n_nodes):
     return rng, X_binned, sample_indices, g, h, starts, ends, slots, n_slots, nb, missing_bin
 
 
+@pytest.mark.parametrize("with_hessian", [True, False])
 @pytest.mark.parametrize("seed,K,n_samples,n_nodes", HIST_CASES)
-def test_gather_stats_matches_naive(seed, K, n_samples, n_nodes):
+def test_gather_stats_matches_naive(seed, K, n_samples, n_nodes, with_hessian):
     _, _, si, g, h, starts, ends, *_ = _hist_setup(seed, K, n_samples, n_nodes)
     ordered_g = np.full((n_samples, K), np.nan)
     ordered_h = np.full(n_samples, np.nan)
-    gather_stats(si, g, h, starts, ends, ordered_g, ordered_h)
+    gather_stats(si, g, h, starts, ends, with_hessian, ordered_g, ordered_h)
     expected_g = np.full((n_samples, K), np.nan)
     expected_h = np.full(n_samples, np.nan)
     for s, e in zip(starts, ends):
         expected_g[s:e] = g[si[s:e]]
-        expected_h[s:e] = h[si[s:e]]
+        if with_hessian:  # else left as it was
+            expected_h[s:e] = h[si[s:e]]
     np.testing.assert_array_equal(ordered_g, expected_g)   # NaN == NaN outside nodes
     np.testing.assert_array_equal(ordered_h, expected_h)
 

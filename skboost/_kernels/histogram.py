@@ -33,7 +33,7 @@ def _chunk_ranges(starts, ends, chunk_size):
 
 
 @parallel
-def gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h):
+def gather_stats(sample_indices, g, h, starts, ends, with_hessian, ordered_g, ordered_h):
     """Copy the statistics of the rows of each node into position order.
 
     After the call ``ordered_g[pos] == g[sample_indices[pos]]`` for every
@@ -45,17 +45,22 @@ def gather_stats(sample_indices, g, h, starts, ends, ordered_g, ordered_h):
     g : ndarray of shape (n_samples, K), float64
     h : ndarray of shape (n_samples,), float64
     starts, ends : ndarray of shape (n_nodes,), int64
+    with_hessian : bool
+        Gather ``h`` too (histograms with unit hessians do not read it).
     ordered_g : ndarray of shape (n_samples, K), float64, written
     ordered_h : ndarray of shape (n_samples,), float64, written
     """
     K = g.shape[1]
     _, chunk_start, chunk_end = _chunk_ranges(starts, ends, 16384)
     for c in prange(chunk_start.shape[0]):
-        for pos in range(chunk_start[c], chunk_end[c]):
-            row = sample_indices[pos]
+        # unsigned positions and rows: numba wraps negative indices around, a
+        # test and a select per signed index that slowed these loops by half
+        for pos in range(np.uint64(chunk_start[c]), np.uint64(chunk_end[c])):
+            row = np.uint64(sample_indices[pos])
             for k in range(K):
                 ordered_g[pos, k] = g[row, k]
-            ordered_h[pos] = h[row]
+            if with_hessian:
+                ordered_h[pos] = h[row]
 
 
 @parallel
@@ -105,8 +110,8 @@ def build_histograms(X_binned, sample_indices, ordered_g, ordered_h, starts, end
                               ends[j], unit_hessian, hf)
         if unit_hessian and C == 3:
             for b in range(n_bins_non_missing[f]):
-                hf[b, 1] = hf[b, 2]
-            hf[missing_bin, 1] = hf[missing_bin, 2]
+                hf[b, 2] = hf[b, 1]
+            hf[missing_bin, 2] = hf[missing_bin, 1]
 
 
 @inline
@@ -117,20 +122,21 @@ def _sum_rows_indexed(column, sample_indices, ordered_g, ordered_h, start, end, 
     With one channel and unit hessians only the gradient and the count are
     summed (the caller copies the count into the hessian channel)."""
     K = ordered_g.shape[1]
+    first, stop = np.uint64(start), np.uint64(end)  # unsigned: see gather_stats
     if K == 1 and unit_hessian:
-        for pos in range(start, end):
-            b = column[sample_indices[pos]]
+        for pos in range(first, stop):
+            b = column[np.uint64(sample_indices[pos])]
             hf[b, 0] += ordered_g[pos, 0]
-            hf[b, 2] += 1.0
+            hf[b, 1] += 1.0
     elif K == 1:
-        for pos in range(start, end):
-            b = column[sample_indices[pos]]
+        for pos in range(first, stop):
+            b = column[np.uint64(sample_indices[pos])]
             hf[b, 0] += ordered_g[pos, 0]
             hf[b, 1] += ordered_h[pos]
             hf[b, 2] += 1.0
     else:
-        for pos in range(start, end):
-            b = column[sample_indices[pos]]
+        for pos in range(first, stop):
+            b = column[np.uint64(sample_indices[pos])]
             for k in range(K):
                 hf[b, k] += ordered_g[pos, k]
             hf[b, K] += ordered_h[pos]
@@ -141,19 +147,20 @@ def _sum_rows_indexed(column, sample_indices, ordered_g, ordered_h, start, end, 
 def _sum_rows_in_order(column, ordered_g, ordered_h, start, end, unit_hessian, hf):
     """:func:`_sum_rows_indexed` where the row at ``pos`` is ``pos``."""
     K = ordered_g.shape[1]
+    first, stop = np.uint64(start), np.uint64(end)  # unsigned: see gather_stats
     if K == 1 and unit_hessian:
-        for pos in range(start, end):
+        for pos in range(first, stop):
             b = column[pos]
             hf[b, 0] += ordered_g[pos, 0]
-            hf[b, 2] += 1.0
+            hf[b, 1] += 1.0
     elif K == 1:
-        for pos in range(start, end):
+        for pos in range(first, stop):
             b = column[pos]
             hf[b, 0] += ordered_g[pos, 0]
             hf[b, 1] += ordered_h[pos]
             hf[b, 2] += 1.0
     else:
-        for pos in range(start, end):
+        for pos in range(first, stop):
             b = column[pos]
             for k in range(K):
                 hf[b, k] += ordered_g[pos, k]

@@ -258,18 +258,22 @@ class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExport
         y_f = as_stat(y)
         n_stages = begin
         gradients = None  # of the next stage, when computed with the scores
+        weighted_rows = np.flatnonzero(sample_weight > 0).astype(INDEX_DTYPE)
         for i in range(begin, self.n_estimators):
             n_stages = i + 1
             in_bag = self._in_bag(n_samples)
             if i == 0 and self.subsample < 1.0:
                 self._initial_oob_loss = self._loss(y_f, raw, sample_weight * ~in_bag)
-            self._fit_stage(grower, X_binned, y_f, raw, sample_weight, in_bag, gradients)
+            # (rows with zero weight cannot change any sum: left out of the trees)
+            rows = (weighted_rows if self.subsample >= 1.0 else
+                    np.flatnonzero(in_bag & (sample_weight > 0)).astype(INDEX_DTYPE))
+            used = self._fit_stage(grower, X_binned, y_f, raw, sample_weight, rows, gradients)
             if raw_val is not None:
                 for k in range(self._loss.n_trees):
                     tree_index = len(self._forest) - self._loss.n_trees + k
                     self._forest.trees[tree_index].add_binned(
                         X_val_binned, self._bin_mapper.missing_bin_, raw_val, k)
-            gradients = self._record_scores(i, y_f, raw, sample_weight, in_bag)
+            gradients = self._record_scores(i, y_f, raw, sample_weight, in_bag, used)
             val_loss = None
             if raw_val is not None:
                 val_loss = self._loss(as_stat(y_val), raw_val, w_val)
@@ -289,24 +293,28 @@ class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExport
 
     def _in_bag(self, n_samples):
         if self.subsample >= 1.0:
-            return np.ones(n_samples, dtype=bool)
+            full = getattr(self, "_full_bag", None)
+            if full is None or full.size != n_samples:
+                self._full_bag = full = np.ones(n_samples, dtype=bool)
+            return full
         n_in_bag = max(1, int(self.subsample * n_samples))
         mask = np.zeros(n_samples, dtype=bool)
         mask[self._rng.choice(n_samples, n_in_bag, replace=False)] = True
         return mask
 
-    def _fit_stage(self, grower, X_binned, y, raw, sample_weight, in_bag, gradients=None):
-        """Grow the ``n_trees`` trees of one iteration and update ``raw``
-        (``gradients``: (grad, hess) of ``raw`` when already computed)."""
+    def _fit_stage(self, grower, X_binned, y, raw, sample_weight, rows, gradients=None):
+        """Grow the ``n_trees`` trees of one iteration on ``rows`` (int32,
+        increasing) and update ``raw``; ``gradients``: (grad, hess) of ``raw``
+        when already computed.  Returns the (grad, hess) used."""
         loss = self._loss
         if hasattr(loss, "update_delta"):
             loss.update_delta(y, raw, sample_weight)
         grad, hess = gradients if gradients is not None else loss.gradients(y, raw)
-        rows = np.flatnonzero(in_bag & (sample_weight > 0)).astype(INDEX_DTYPE)
         newton_tree = self._monotonic is not None and np.any(self._monotonic != 0)
         unit_hessian = not newton_tree and self._unit_weights
         for k in range(loss.n_trees):
-            g = np.ascontiguousarray((grad[:, k] * sample_weight)[:, np.newaxis])
+            g = np.ascontiguousarray(grad[:, k:k + 1] if self._unit_weights else
+                                     (grad[:, k] * sample_weight)[:, np.newaxis])
             h = sample_weight * hess[:, k] if newton_tree else sample_weight
             grown = grower.grow(g, h, rows, self._rng, unit_hessian=unit_hessian)
             if self.ccp_alpha > 0:
@@ -323,6 +331,7 @@ class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExport
                                 np.ascontiguousarray(tree.value[grown.leaves, 0]), raw, k)
             else:
                 tree.add_binned(X_binned, self._bin_mapper.missing_bin_, raw, k)
+        return grad, hess
 
     def _extend_scores(self, n):
         def grow(a):
@@ -334,15 +343,17 @@ class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExport
             self.oob_improvement_ = grow(getattr(self, "oob_improvement_", np.zeros(0)))
             self.oob_scores_ = grow(getattr(self, "oob_scores_", np.zeros(0)))
 
-    def _record_scores(self, i, y, raw, sample_weight, in_bag):
+    def _record_scores(self, i, y, raw, sample_weight, in_bag, spent):
         """Training (in-bag) and out-of-bag losses after stage ``i``.
 
         Returns the (grad, hess) of ``raw`` for the next stage when the loss
-        computed them in the same pass, else None."""
+        computed them in the same pass (into ``spent``, the arrays of the
+        stage just grown), else None."""
         loss = self._loss
         gradients = None
         if loss.gradients_follow_scores:
-            grad, hess, train, oob = loss.gradients_and_scores(y, raw, sample_weight, in_bag)
+            grad, hess, train, oob = loss.gradients_and_scores(y, raw, sample_weight, in_bag,
+                                                               out=spent)
             gradients = (grad, hess)
         else:
             train = loss(y, raw, sample_weight * in_bag)
