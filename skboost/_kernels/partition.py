@@ -28,27 +28,30 @@ def _split_chunk(column, sample_indices, start, stop, threshold_bin, missing_lef
 
     The node's split is read once, outside the row loop (a per-row call with
     array arguments would cost reference counting on every row)."""
-    front = start
-    back = stop - 1
+    # unsigned positions and rows: numba wraps negative indices around (a
+    # test and a select per signed index)
+    one = np.uint64(1)
+    front = np.uint64(start)
+    back = np.uint64(stop) - one
     if categorical == 1:
-        for pos in range(start, stop):
+        for pos in range(np.uint64(start), np.uint64(stop)):
             row = sample_indices[pos]
-            left = np.int64(goes_left(column[row], threshold_bin, missing_left, missing_bin,
-                                      categorical, bitset))
+            left = np.uint64(goes_left(column[np.uint64(row)], threshold_bin, missing_left,
+                                       missing_bin, categorical, bitset))
             buffer[front if left else back] = row
             front += left
-            back -= 1 - left
-        return front - start
+            back -= one - left
+        return np.int64(front - np.uint64(start))
     missing_goes_left = missing_left == 1
-    for pos in range(start, stop):
+    for pos in range(np.uint64(start), np.uint64(stop)):
         row = sample_indices[pos]
-        b = column[row]
+        b = column[np.uint64(row)]
         # branch-free: the side of a row is not predictable
-        left = np.int64(missing_goes_left if b == missing_bin else b <= threshold_bin)
+        left = np.uint64(missing_goes_left if b == missing_bin else b <= threshold_bin)
         buffer[front if left else back] = row
         front += left
-        back -= 1 - left
-    return front - start
+        back -= one - left
+    return np.int64(front - np.uint64(start))
 
 
 @parallel
@@ -126,11 +129,11 @@ def place_chunks(chunk_node, chunk_start, chunk_end, chunk_left, starts, sample_
         running_left[j] += chunk_left[c]
         running_right[j] += chunk_end[c] - chunk_start[c] - chunk_left[c]
     for c in prange(n_chunks):
-        first = chunk_start[c]
-        last = chunk_end[c] - 1
-        to = left_offset[c]
-        for i in range(chunk_left[c]):
+        first = np.uint64(chunk_start[c])  # unsigned indices: see _split_chunk
+        last = np.uint64(chunk_end[c] - 1)
+        to = np.uint64(left_offset[c])
+        for i in range(np.uint64(chunk_left[c])):
             sample_indices[to + i] = buffer[first + i]
-        to = right_offset[c]
-        for i in range(chunk_end[c] - first - chunk_left[c]):
+        to = np.uint64(right_offset[c])
+        for i in range(np.uint64(chunk_end[c] - chunk_start[c] - chunk_left[c])):
             sample_indices[to + i] = buffer[last - i]
