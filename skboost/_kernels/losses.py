@@ -55,7 +55,9 @@ def loss_gradients(code, y, raw, param, grad, hess):
     grad, hess : ndarray of shape (n_samples, K), float64, written
     """
     for i in prange(raw.shape[0]):
-        _gradient_row(code, y, raw, i, param, grad, hess)
+        # unsigned row: numba wraps negative indices around (a test and a
+        # select per signed index, and prange's bounds are signed)
+        _gradient_row(code, y, raw, np.uint64(i), param, grad, hess)
 
 
 @inline
@@ -124,8 +126,8 @@ def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weigh
     for j in prange(leaf_starts.shape[0]):
         numerator = 0.0
         denominator = 0.0
-        for pos in range(leaf_starts[j], leaf_ends[j]):
-            row = sample_indices[pos]
+        for pos in range(np.uint64(leaf_starts[j]), np.uint64(leaf_ends[j])):
+            row = np.uint64(sample_indices[pos])  # unsigned: see loss_gradients
             if unit_weight:
                 numerator -= grad[row]
                 denominator += hess[row]
@@ -179,7 +181,7 @@ def weighted_loss_sums(code, y, raw, param, weight, out):
     for c in prange(out.shape[0]):
         total = 0.0
         total_weight = 0.0
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+        for i in range(np.uint64(c * chunk), np.uint64(min(n, (c + 1) * chunk))):
             if weight[i] != 0.0:
                 total += weight[i] * _pointwise(code, y[i], raw, i, param)
                 total_weight += weight[i]
@@ -217,7 +219,7 @@ def loss_gradients_and_sums(code, y, raw, param, loss_param, weight, in_bag, gra
         bag_weight = 0.0
         oob_loss = 0.0
         oob_weight = 0.0
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+        for i in range(np.uint64(c * chunk), np.uint64(min(n, (c + 1) * chunk))):
             w = weight[i]
             if code == BINARY_LOG_LOSS:
                 # one exp for both (the same floats as _sigmoid and _pointwise)

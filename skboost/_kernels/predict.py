@@ -168,5 +168,6 @@ def add_leaf_values(sample_indices, leaf_starts, leaf_ends, leaf_values, out, co
     """
     for j in prange(leaf_starts.shape[0]):
         value = leaf_values[j]
-        for pos in range(leaf_starts[j], leaf_ends[j]):
-            out[sample_indices[pos], column] += value
+        # unsigned positions and rows: numba wraps negative indices around
+        for pos in range(np.uint64(leaf_starts[j]), np.uint64(leaf_ends[j])):
+            out[np.uint64(sample_indices[pos]), column] += value
