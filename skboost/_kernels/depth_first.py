@@ -267,8 +267,9 @@ def _add_row(acc, row, channel, value, weight):
 def _sort_small(X_rows, local_rows, m, f, packed):
     """``packed[:m]``: the node's rows' bins of feature ``f`` times 256 plus
     their local index, sorted (an insertion sort: stable, fast on a few)."""
+    column = np.uint64(f)  # unsigned indices: see _build_batch
     for i in range(m):
-        key = np.int64(X_rows[local_rows[i], f]) * 256 + i
+        key = np.int64(X_rows[np.uint64(local_rows[i]), column]) * 256 + i
         k = i - 1
         while k >= 0 and packed[k] > key:
             packed[k + 1] = packed[k]
@@ -305,7 +306,7 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
             _store_running(inc, square_left, cross, cross_missing)
             _consider(acc, miss, node, K, f, previous, mode, params, parent_obj, inc, left,
                       right, best, best_left)
-        j = packed[i] & 255
+        j = np.uint64(packed[i] & 255)
         for o in range(n_outputs):
             ds, dx, dy = _add_to_left(acc, local_channel[j, o], local_value[j, o], node, miss)
             square_left += ds
@@ -327,9 +328,11 @@ def _gather_small(rows, start, m, channel, value, weight, local_rows, local_chan
     """Copy a small node's rows and their statistics side by side: every
     drawn feature's sorted scan reads them again."""
     n_outputs = channel.shape[1]
-    for i in range(m):
-        row = rows[start + i]
+    first = np.uint64(start)  # unsigned indices: see _build_batch
+    for i in range(np.uint64(m)):
+        row = rows[first + i]
         local_rows[i] = row
+        row = np.uint64(row)
         for o in range(n_outputs):
             local_channel[i, o] = channel[row, o]
             local_value[i, o] = value[row, o]
@@ -348,13 +351,15 @@ def _build_batch(X_rows, rows, channel, value, weight, start, end, batch, n_batc
     if weight_from_channels and n_batch <= 4:
         # written out per feature (the usual few drawn features): 15-20 %
         # faster than the loop over them below (measured, 3 and 4 features)
-        f0 = batch[0]
-        f1 = batch[1] if n_batch > 1 else f0
-        f2 = batch[2] if n_batch > 2 else f0
-        f3 = batch[3] if n_batch > 3 else f0
-        for i in range(start, end):
-            row = rows[i]
-            c = channel[row, 0]
+        # unsigned indices throughout: numba wraps negative indices around
+        # (a test and a select per signed index)
+        f0 = np.uint64(batch[0])
+        f1 = np.uint64(batch[1]) if n_batch > 1 else f0
+        f2 = np.uint64(batch[2]) if n_batch > 2 else f0
+        f3 = np.uint64(batch[3]) if n_batch > 3 else f0
+        for i in range(np.uint64(start), np.uint64(end)):
+            row = np.uint64(rows[i])
+            c = np.uint64(channel[row, 0])
             v = value[row, 0]
             b = X_rows[row, f0]
             hist[0, b, c] += v
@@ -373,22 +378,22 @@ def _build_batch(X_rows, rows, channel, value, weight, start, end, batch, n_batc
                 hist[3, b, K + 1] += 1.0
         return
     if weight_from_channels:
-        for i in range(start, end):
-            row = rows[i]
-            c = channel[row, 0]
+        for i in range(np.uint64(start), np.uint64(end)):
+            row = np.uint64(rows[i])
+            c = np.uint64(channel[row, 0])
             v = value[row, 0]
             for q in range(n_batch):
-                b = X_rows[row, batch[q]]
+                b = X_rows[row, np.uint64(batch[q])]
                 hist[q, b, c] += v
                 hist[q, b, K + 1] += 1.0
         return
-    for i in range(start, end):
-        row = rows[i]
+    for i in range(np.uint64(start), np.uint64(end)):
+        row = np.uint64(rows[i])
         w = weight[row]
         for q in range(n_batch):
-            b = X_rows[row, batch[q]]
+            b = X_rows[row, np.uint64(batch[q])]
             for o in range(n_outputs):
-                hist[q, b, channel[row, o]] += value[row, o]
+                hist[q, b, np.uint64(channel[row, o])] += value[row, o]
             hist[q, b, K] += w
             hist[q, b, K + 1] += 1.0
 
@@ -452,20 +457,24 @@ def _partition(X_rows, rows, start, end, f, threshold_bin, missing_left, missing
     """Stable partition of ``rows[start:end]`` by the split; returns the
     number of rows sent left.  Branch-free: every row is written to both
     sides and only the side it belongs to advances."""
-    n_left = 0
-    n_right = 0
+    # unsigned indices: numba wraps negative indices around
+    one = np.uint64(1)
+    first = np.uint64(start)
+    column = np.uint64(f)
+    n_left = np.uint64(0)
+    n_right = np.uint64(0)
     missing_goes_left = missing_left == 1
-    for i in range(start, end):
+    for i in range(first, np.uint64(end)):
         row = rows[i]
-        b = X_rows[row, f]
-        goes_left = missing_goes_left if b == missing_bin else b <= threshold_bin
-        rows[start + n_left] = row
+        b = X_rows[np.uint64(row), column]
+        goes_left = np.uint64(missing_goes_left if b == missing_bin else b <= threshold_bin)
+        rows[first + n_left] = row
         tmp_rows[n_right] = row
         n_left += goes_left
-        n_right += 1 - goes_left
+        n_right += one - goes_left
     for i in range(n_right):
-        rows[start + n_left + i] = tmp_rows[i]
-    return n_left
+        rows[first + n_left + i] = tmp_rows[i]
+    return np.int64(n_left)
 
 
 @hot
