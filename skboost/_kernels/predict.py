@@ -31,17 +31,21 @@ def goes_left(X, i, node, feature, threshold, missing_left, categorical, cat_bit
 @serial
 def _leaf_raw(X, i, node, feature, threshold, missing_left, categorical, cat_bitset, left,
               right):
-    # the rule of goes_left, written out: a call per node costs more than it does
+    # the rule of goes_left, written out: a call per node costs more than it
+    # does; unsigned node, row and feature indices: numba wraps negative
+    # indices around (a test and a select per signed index)
+    node = np.uint64(node)
+    row = np.uint64(i)
     while left[node] != -1:
-        x = X[i, feature[node]]
+        x = X[row, np.uint64(feature[node])]
         if np.isnan(x):
             go_left = missing_left[node] == 1
         elif categorical[node] == 1:
             go_left = _category_left(x, cat_bitset, node, missing_left[node])
         else:
             go_left = x <= threshold[node]
-        node = left[node] if go_left else right[node]
-    return node
+        node = np.uint64(left[node] if go_left else right[node])
+    return np.int64(node)
 
 
 @serial
@@ -56,16 +60,18 @@ def _category_left(x, cat_bitset, node, missing_left):
 @serial
 def _leaf_binned(X_binned, i, node, feature, threshold_bin, missing_left, categorical,
                  cat_bitset, left, right, missing_bin):
+    node = np.uint64(node)  # unsigned indices: see _leaf_raw
+    row = np.uint64(i)
     while left[node] != -1:
-        b = X_binned[i, feature[node]]
+        b = X_binned[row, np.uint64(feature[node])]
         if b == missing_bin:
             go_left = missing_left[node] == 1
         elif categorical[node] == 1:  # categorical bins are the category codes
             go_left = in_bitset(cat_bitset[node], b)
         else:
             go_left = b <= threshold_bin[node]
-        node = left[node] if go_left else right[node]
-    return node
+        node = np.uint64(left[node] if go_left else right[node])
+    return np.int64(node)
 
 
 @parallel
@@ -104,9 +110,9 @@ def predict_raw(X, feature, threshold, missing_left, categorical, cat_bitset, le
         for t in range(first_tree, stop_tree):
             column = tree_columns[t]
             root = tree_roots[t]
-            for i in range(blk * row_block, stop_row):
-                leaf = _leaf_raw(X, i, root, feature, threshold, missing_left, categorical,
-                                 cat_bitset, left, right)
+            for i in range(np.uint64(blk * row_block), np.uint64(stop_row)):
+                leaf = np.uint64(_leaf_raw(X, i, root, feature, threshold, missing_left,
+                                           categorical, cat_bitset, left, right))
                 for v in range(V):
                     out[i, column + v] += values[leaf, v]
 
@@ -123,10 +129,10 @@ def predict_binned(X_binned, feature, threshold_bin, missing_left, categorical, 
         stop_row = min(n_samples, (blk + 1) * ROW_BLOCK)
         for t in range(first_tree, stop_tree):
             column = tree_columns[t]
-            for i in range(blk * ROW_BLOCK, stop_row):
-                leaf = _leaf_binned(X_binned, i, tree_roots[t], feature, threshold_bin,
-                                    missing_left, categorical, cat_bitset, left, right,
-                                    missing_bin)
+            for i in range(np.uint64(blk * ROW_BLOCK), np.uint64(stop_row)):
+                leaf = np.uint64(_leaf_binned(X_binned, i, tree_roots[t], feature,
+                                              threshold_bin, missing_left, categorical,
+                                              cat_bitset, left, right, missing_bin))
                 for v in range(V):
                     out[i, column + v] += values[leaf, v]
 
