@@ -7,15 +7,18 @@ from ._jit import inline, parallel, prange, serial
 @inline
 def _search_bin(thresholds, start, stop, x):
     """Number of thresholds in ``thresholds[start:stop]`` strictly below ``x``."""
-    lo = start
-    hi = stop
+    # unsigned: numba wraps negative indices around (a test and a select
+    # per signed index)
+    one = np.uint64(1)
+    lo = np.uint64(start)
+    hi = np.uint64(stop)
     while lo < hi:
-        mid = (lo + hi) >> 1
+        mid = (lo + hi) >> one
         if thresholds[mid] < x:
-            lo = mid + 1
+            lo = mid + one
         else:
             hi = mid
-    return lo - start
+    return np.int64(lo - np.uint64(start))
 
 
 @parallel
@@ -40,10 +43,11 @@ def map_to_bins(X, thresholds, offsets, missing_bin, out):
     n_chunks = (n_samples + chunk - 1) // chunk
     for c in prange(n_chunks):
         stop_row = min(n_samples, (c + 1) * chunk)
-        for f in range(n_features):
+        for feature in range(n_features):
+            f = np.uint64(feature)  # unsigned indices: see _search_bin
             start = offsets[f]
-            stop = offsets[f + 1]
-            for i in range(c * chunk, stop_row):
+            stop = offsets[feature + 1]
+            for i in range(np.uint64(c * chunk), np.uint64(stop_row)):
                 x = X[i, f]
                 if np.isnan(x):
                     out[i, f] = missing_bin
@@ -134,10 +138,11 @@ def map_to_bins_indexed(X, thresholds, offsets, cells, low, scale, missing_bin, 
     n_chunks = (n_samples + chunk - 1) // chunk
     for c in prange(n_chunks):
         stop_row = min(n_samples, (c + 1) * chunk)
-        for f in range(n_features):
+        for feature in range(n_features):
+            f = np.uint64(feature)  # unsigned indices: see _search_bin
             start = offsets[f]
-            stop = offsets[f + 1]
-            for i in range(c * chunk, stop_row):
+            stop = offsets[feature + 1]
+            for i in range(np.uint64(c * chunk), np.uint64(stop_row)):
                 x = X[i, f]
                 if np.isnan(x):
                     out[i, f] = missing_bin
