@@ -669,7 +669,7 @@ def _loss_case(name, rng, n=400):
                 "huber": _losses.HuberLoss(param=0.9),
                 "quantile": _losses.QuantileLoss(param=0.3)}[name]
         if name == "huber":
-            loss.delta = 0.7
+            loss.delta = loss.loss_param = 0.7
         return loss, y, np.ascontiguousarray(raw)
     if name in ("log_loss", "exponential"):
         y = rng.integers(0, 2, size=n).astype(np.float64)
@@ -738,6 +738,25 @@ def test_loss_gradients_match_sklearn(name):
     np.testing.assert_allclose(grad, g_ref, rtol=1e-12, atol=1e-15)
     if name in SMOOTH:
         np.testing.assert_allclose(hess, h_ref, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("weights", ["unit", "mixed"])
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_weighted_loss_equals_naive_pointwise_loss(name, weights):
+    """The loss kernels' weighted mean equals the per-row losses summed by
+    numpy (the binary log loss sums its log terms as logs of products over
+    blocks of rows: more rows than a block and than a chunk here, extreme
+    scores included)."""
+    rng = np.random.default_rng(11)
+    loss, y, raw = _loss_case(name, rng, n=70_000)
+    weight = np.ones(y.size)
+    if weights == "mixed":
+        weight = rng.uniform(0.0, 2.0, size=y.size)
+        weight[rng.random(y.size) < 0.3] = 1.0
+        weight[rng.random(y.size) < 0.1] = 0.0
+    per_row = loss.pointwise(y, raw)
+    expected = loss.train_score_factor * np.sum(weight * per_row) / weight.sum()
+    np.testing.assert_allclose(loss(y, raw, weight), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", LOSS_NAMES)

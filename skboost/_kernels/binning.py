@@ -1,7 +1,7 @@
 """Kernels that map raw feature values to bin indices."""
 import numpy as np
 
-from ._jit import inline, parallel, prange, serial
+from ._jit import inline, parallel, prange
 
 
 @inline

@@ -140,7 +140,8 @@ def newton_leaf_values(sample_indices, leaf_starts, leaf_ends, grad, hess, weigh
 
 @inline
 def _pointwise(code, t, raw, i, param):
-    """Loss of row ``i`` (half squared error, half binomial deviance, ...)."""
+    """Loss of row ``i`` (half squared error, multinomial deviance, ...); the
+    binary log loss is summed by :func:`_add_log_loss` instead."""
     if code == MULTINOMIAL:
         top, total = _softmax_shift(raw, i, raw.shape[1])
         return top + np.log(total) - raw[i, np.int64(t)]
@@ -155,10 +156,38 @@ def _pointwise(code, t, raw, i, param):
     if code == QUANTILE:
         d = t - r
         return param * d if d >= 0 else (param - 1.0) * d
-    if code == BINARY_LOG_LOSS:
-        softplus = r + np.log1p(np.exp(-r)) if r > 0 else np.log1p(np.exp(r))
-        return softplus - t * r
     return t * np.exp(-r) + (1.0 - t) * np.exp(r)  # EXPONENTIAL
+
+
+# Rows of unit weight whose binary log-loss terms log(1 + e) are summed as
+# the log of their product (each factor is in (1, 2], so the product stays
+# below 2**256): a log per row cost as much as the gradient pass itself.
+LOG_PRODUCT_ROWS = 256.0
+
+
+@inline
+def _add_log_loss(acc, r, t, e, w):
+    """Add one row's weighted binary log loss to ``acc`` = (loss, weight,
+    open product, its factors); ``r`` the raw score, ``t`` the target, ``e``
+    = exp(-|r|).  The loss is ``max(r, 0) - t r + log1p(e)``."""
+    linear = (r if r > 0 else 0.0) - t * r
+    if w == 1.0:
+        acc[0] += linear
+        acc[2] *= 1.0 + e
+        acc[3] += 1.0
+        if acc[3] == LOG_PRODUCT_ROWS:
+            _close_log_product(acc)
+    else:
+        acc[0] += w * (linear + np.log1p(e))
+    acc[1] += w
+
+
+@inline
+def _close_log_product(acc):
+    """Add the log of ``acc``'s open product to its loss and start a new one."""
+    acc[0] += np.log(acc[2])
+    acc[2] = 1.0
+    acc[3] = 0.0
 
 
 @parallel
@@ -181,10 +210,20 @@ def weighted_loss_sums(code, y, raw, param, weight, out):
     for c in prange(out.shape[0]):
         total = 0.0
         total_weight = 0.0
+        acc = np.array([0.0, 0.0, 1.0, 0.0])  # binary log loss (see _add_log_loss)
         for i in range(np.uint64(c * chunk), np.uint64(min(n, (c + 1) * chunk))):
-            if weight[i] != 0.0:
+            if weight[i] == 0.0:
+                continue
+            if code == BINARY_LOG_LOSS:
+                r = raw[i, 0]
+                _add_log_loss(acc, r, y[i], np.exp(-abs(r)), weight[i])
+            else:
                 total += weight[i] * _pointwise(code, y[i], raw, i, param)
                 total_weight += weight[i]
+        if code == BINARY_LOG_LOSS:
+            _close_log_product(acc)
+            total = acc[0]
+            total_weight = acc[1]
         out[c, 0] = total
         out[c, 1] = total_weight
 
@@ -219,30 +258,35 @@ def loss_gradients_and_sums(code, y, raw, param, loss_param, weight, in_bag, gra
         bag_weight = 0.0
         oob_loss = 0.0
         oob_weight = 0.0
+        # binary log loss of the in-bag and the other rows (see _add_log_loss)
+        bag = np.array([0.0, 0.0, 1.0, 0.0])
+        oob = np.array([0.0, 0.0, 1.0, 0.0])
         for i in range(np.uint64(c * chunk), np.uint64(min(n, (c + 1) * chunk))):
             w = weight[i]
             if code == BINARY_LOG_LOSS:
-                # one exp for both (the same floats as _sigmoid and _pointwise)
+                # one exp for both (the same floats as _sigmoid and weighted_loss_sums)
                 r = raw[i, 0]
                 e = np.exp(-abs(r))
                 p = 1.0 / (1.0 + e) if r >= 0 else e / (1.0 + e)
                 grad[i, 0] = p - y[i]
                 hess[i, 0] = p * (1.0 - p)
-                if w == 0.0:
-                    continue
-                softplus = r + np.log1p(e) if r > 0 else np.log1p(e)
-                term = w * (softplus - y[i] * r)
-            else:
-                _gradient_row(code, y, raw, i, param, grad, hess)
-                if w == 0.0:
-                    continue
-                term = w * _pointwise(code, y[i], raw, i, loss_param)
+                if w != 0.0:
+                    _add_log_loss(bag if in_bag[i] == 1 else oob, r, y[i], e, w)
+                continue
+            _gradient_row(code, y, raw, i, param, grad, hess)
+            if w == 0.0:
+                continue
+            term = w * _pointwise(code, y[i], raw, i, loss_param)
             if in_bag[i] == 1:
                 bag_loss += term
                 bag_weight += w
             else:
                 oob_loss += term
                 oob_weight += w
+        if code == BINARY_LOG_LOSS:
+            _close_log_product(bag)
+            _close_log_product(oob)
+            bag_loss, bag_weight, oob_loss, oob_weight = bag[0], bag[1], oob[0], oob[1]
         out[c, 0] = bag_loss
         out[c, 1] = bag_weight
         out[c, 2] = oob_loss
