@@ -7,7 +7,8 @@ smaller child's; only the smaller child is built from rows.
 import numpy as np
 
 from ._dtypes import INDEX_DTYPE, SUM_DTYPE
-from ._kernels.histogram import build_histograms, gather_stats, subtract_histograms
+from ._kernels.histogram import (build_histograms, build_root_gradients, gather_stats,
+                                 subtract_histograms)
 from ._kernels.sparse import (build_histograms_sparse, build_histograms_sparse_rows,
                               pack_node_rows)
 from ._kernels.split import find_splits, select_best_splits
@@ -35,6 +36,8 @@ class HistogramSplitter:
         self._max_slots = max(4, HISTOGRAM_MEMORY_BUDGET // slot_bytes)
         self._pool = np.empty((0, grower.n_features, n_bins, grower.C))
         self._free = []
+        # bin counts of a root on every row (the same for every tree of a fit)
+        self._root_counts = None
         # Below this many rows, sorting a node's rows (m log m per feature)
         # is cheaper than zeroing and scanning its histogram (bins x channels).
         mean_bins = float(np.mean(grower.n_bins_non_missing)) + 1
@@ -94,6 +97,10 @@ class HistogramSplitter:
             return
         rows_in_order = (gr.all_rows_in_order and nodes.size == 1 and nodes[0] == 0
                          and gr.g.flags.c_contiguous and gr.h.flags.c_contiguous)
+        if rows_in_order and gr.unit_hessian and gr.K == 1 and self._root_counts is not None:
+            build_root_gradients(gr.X_binned, gr.g, self._root_counts, gr.n_bins_non_missing,
+                                 gr.missing_bin, t.slot[nodes[0]], self._pool)
+            return
         if rows_in_order:
             # the root of a tree on every row, in order: position = row
             ordered_g, ordered_h = gr.g, gr.h
@@ -104,6 +111,8 @@ class HistogramSplitter:
         build_histograms(gr.X_binned, gr.sample_indices, ordered_g, ordered_h, starts, ends,
                          t.slot[nodes], gr.n_bins_non_missing, gr.missing_bin,
                          gr.unit_hessian, rows_in_order, self._pool)
+        if rows_in_order and gr.unit_hessian and gr.K == 1:
+            self._root_counts = np.ascontiguousarray(self._pool[t.slot[nodes[0]], :, :, 2])
 
     def _build_sparse(self, nodes, starts, ends):
         """Histograms of ``nodes`` from sparse bins, zero bins from the nodes'

@@ -1214,3 +1214,26 @@ def test_init_without_sample_weight_support_is_named(reg_data):
     est.fit(X, y)                       # no weights given: the pipeline fits
     with pytest.raises(ValueError, match="does not support sample weights"):
         est.fit(X, y, sample_weight=np.ones(len(y)))
+
+
+@pytest.mark.parametrize("Est", [GradientBoostingClassifier, GradientBoostingRegressor])
+def test_root_bin_counts_reused_across_trees(Est, monkeypatch):
+    """From the second tree on, the root histogram of an unweighted fit on
+    every row reuses the bin counts of the first: the model equals the one
+    fitted with every weight 2 (which sums weights instead; doubling is exact
+    in floating point, so every gain and leaf value is the same)."""
+    from skboost import _histogram
+    X, y = make_classification(n_samples=3000, n_features=6, random_state=4)
+    X[::17, 2] = np.nan
+    reused = []
+    original = _histogram.build_root_gradients
+    monkeypatch.setattr(_histogram, "build_root_gradients",
+                        lambda *args: reused.append(1) or original(*args))
+    params = dict(n_estimators=6, max_depth=3, random_state=0)
+    plain = Est(**params).fit(X, y)
+    assert len(reused) == 5
+    weighted = Est(**params).fit(X, y, sample_weight=np.full(y.size, 2.0))
+    assert len(reused) == 5
+    assert_array_equal(plain.predict(X), weighted.predict(X))
+    if Est is GradientBoostingClassifier:
+        assert_array_equal(plain.predict_proba(X), weighted.predict_proba(X))

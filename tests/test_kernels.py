@@ -19,7 +19,8 @@ from skboost._binning import BinMapper
 from skboost._config import threads
 from skboost._kernels import losses as K_
 from skboost._kernels.binning import map_to_bins
-from skboost._kernels.histogram import build_histograms, gather_stats, subtract_histograms
+from skboost._kernels.histogram import (build_histograms, build_root_gradients, gather_stats,
+                                        subtract_histograms)
 from skboost._kernels.categorical import BITSET_WORDS
 from skboost._kernels.partition import PARTITION_CHUNK, partition_nodes
 from skboost._kernels.predict import apply_raw, predict_binned, predict_raw
@@ -877,6 +878,31 @@ def test_histogram_of_rows_in_order_equals_naive(K, unit_hessian):
         used = np.r_[0:n_bins[f], 255]
         np.testing.assert_allclose(got[1, f, used], expected[1, f, used], rtol=1e-12,
                                    atol=1e-12)
+
+
+def test_root_gradients_with_known_counts_equal_the_full_histogram():
+    """A root histogram built from known bin counts (gradients summed only)
+    equals the full build, float for float."""
+    rng = np.random.RandomState(3)
+    n, d = 3000, 4
+    X_binned = np.asfortranarray(rng.randint(0, 40, (n, d)).astype(np.uint8))
+    X_binned[rng.rand(n, d) < 0.1] = 255
+    n_bins = np.array([40, 40, 12, 40], dtype=np.int32)
+    X_binned[:, 2] = np.where(X_binned[:, 2] == 255, 255, X_binned[:, 2] % 12)
+    g = rng.randn(n, 1)
+    h = np.ones(n)
+    rows = np.arange(n, dtype=np.int32)
+    starts, ends = np.array([0], dtype=np.int64), np.array([n], dtype=np.int64)
+    full = np.full((1, d, 256, 3), np.nan)
+    build_histograms(X_binned, rows, g, h, starts, ends, np.array([0]), n_bins, 255, True,
+                     True, full)
+    counts = np.ascontiguousarray(full[0, :, :, 2])
+    got = np.full((2, d, 256, 3), np.nan)
+    build_root_gradients(X_binned, g, counts, n_bins, 255, 1, got)
+    for f in range(d):
+        used = np.r_[0:n_bins[f], 255]
+        np.testing.assert_array_equal(got[1, f, used], full[0, f, used])
+    assert np.isnan(got[0]).all()
 
 
 @pytest.mark.parametrize("seed", range(4))
