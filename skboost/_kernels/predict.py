@@ -11,6 +11,7 @@ import numpy as np
 
 from ._jit import inline, parallel, prange, serial
 from .categorical import in_bitset
+from .histogram import _chunk_ranges
 
 ROW_BLOCK = 128
 
@@ -172,8 +173,10 @@ def add_leaf_values(sample_indices, leaf_starts, leaf_ends, leaf_values, out, co
     out : ndarray of shape (n_samples, n_outputs), float64, updated
     column : int
     """
-    for j in prange(leaf_starts.shape[0]):
-        value = leaf_values[j]
+    # fixed chunks of rows: leaves differ in size by orders of magnitude
+    chunk_leaf, chunk_start, chunk_end = _chunk_ranges(leaf_starts, leaf_ends, 16384)
+    for c in prange(chunk_leaf.shape[0]):
+        value = leaf_values[chunk_leaf[c]]
         # unsigned positions and rows: numba wraps negative indices around
-        for pos in range(np.uint64(leaf_starts[j]), np.uint64(leaf_ends[j])):
+        for pos in range(np.uint64(chunk_start[c]), np.uint64(chunk_end[c])):
             out[np.uint64(sample_indices[pos]), column] += value
