@@ -8,7 +8,7 @@ bench_gbdt.py hard-codes for its own estimators:
 
 * :func:`child` - the measuring child: load the prepared arrays, import the
   library, one tiny warm-up fit (``mode="warm"``), ``repeats`` timed fits
-  (wall and CPU time, RSS sampled every 5 ms) each followed by a timed
+  (wall and CPU time, peak RSS) each followed by a timed
   predict, then the quality number;
 * :func:`main` - the parent: prepare each dataset in a subprocess (the parent
   never imports numpy, see bench_gbdt's ``_prepare_in_child``), run the
@@ -33,7 +33,7 @@ import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gbdt import (REPO, RESULT_MARK, _RssSampler, _fmt, write_outputs,  # noqa: E402
+from bench_gbdt import (REPO, RESULT_MARK, _PeakRss, _fmt, write_outputs,  # noqa: E402
                         _maxrss_kb, _median, _rss_now_kb, _run_child)
 
 __all__ = ["REPO", "RESULT_MARK", "_fmt", "_median", "add_common_args", "child",
@@ -114,7 +114,7 @@ def child(spec, make, predict=_default_predict, score=_default_score, after_fits
         for _ in range(spec["repeats"]):
             est = None      # drop the previous model before the next fit
             est = make(lib, p, threads)
-            with _RssSampler() as sampler:
+            with _PeakRss() as sampler:
                 cpu0, start = _cpu_s(), time.perf_counter()
                 est.fit(X_tr, y_tr)
                 out["fit_s"].append(time.perf_counter() - start)
@@ -370,7 +370,8 @@ MEMORY_NOTE = (
     "actually busy (a single-threaded library stays at ~1.0 whatever it was asked). "
     "Memory: 'RSS before fit' = resident size after imports, data loading and the "
     "warm-up fit (train + test arrays included); 'peak RSS in fit' = highest RSS "
-    "sampled every 5 ms during the timed fits; 'fit added' = their difference; "
+    "(the kernel's high-water mark, VmHWM) during the timed fits; 'fit added' = "
+    "their difference; "
     "'process peak' = getrusage ru_maxrss over the whole child (numba compilation "
     "in the cold run, and any extra fit made after the timed ones). The ratio table "
     "compares 'peak RSS in fit', which includes each library's import footprint "
