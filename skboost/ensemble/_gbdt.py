@@ -259,9 +259,10 @@ class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExport
         n_stages = begin
         gradients = None  # of the next stage, when computed with the scores
         weighted_rows = np.flatnonzero(sample_weight > 0).astype(INDEX_DTYPE)
+        full_bag = self._in_bag(n_samples) if self.subsample >= 1.0 else None
         for i in range(begin, self.n_estimators):
             n_stages = i + 1
-            in_bag = self._in_bag(n_samples)
+            in_bag = full_bag if full_bag is not None else self._in_bag(n_samples)
             if i == 0 and self.subsample < 1.0:
                 self._initial_oob_loss = self._loss(y_f, raw, sample_weight * ~in_bag)
             # (rows with zero weight cannot change any sum: left out of the trees)
@@ -293,10 +294,7 @@ class BaseGradientBoosting(EnsembleSequenceMixin, ModelToolsMixin, XGBoostExport
 
     def _in_bag(self, n_samples):
         if self.subsample >= 1.0:
-            full = getattr(self, "_full_bag", None)
-            if full is None or full.size != n_samples:
-                self._full_bag = full = np.ones(n_samples, dtype=bool)
-            return full
+            return np.ones(n_samples, dtype=bool)
         n_in_bag = max(1, int(self.subsample * n_samples))
         mask = np.zeros(n_samples, dtype=bool)
         mask[self._rng.choice(n_samples, n_in_bag, replace=False)] = True
