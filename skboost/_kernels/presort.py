@@ -68,8 +68,9 @@ def fill_row_stats(sample_indices, starts, ends, g, h, row_stats):
     """
     K = g.shape[1]
     for j in prange(starts.shape[0]):
-        for pos in range(starts[j], ends[j]):
-            row = sample_indices[pos]
+        # unsigned positions and rows: numba wraps negative indices around
+        for pos in range(np.uint64(starts[j]), np.uint64(ends[j])):
+            row = np.uint64(sample_indices[pos])
             row_stats[row, 0] = j
             for k in range(K):
                 row_stats[row, k + 1] = g[row, k]
@@ -80,5 +81,5 @@ def fill_row_stats(sample_indices, starts, ends, g, h, row_stats):
 def clear_row_stats(sample_indices, starts, ends, row_stats):
     """Mark the rows of the given nodes as out of the scan (node -1)."""
     for j in prange(starts.shape[0]):
-        for pos in range(starts[j], ends[j]):
-            row_stats[sample_indices[pos], 0] = -1.0
+        for pos in range(np.uint64(starts[j]), np.uint64(ends[j])):  # unsigned: see above
+            row_stats[np.uint64(sample_indices[pos]), 0] = -1.0

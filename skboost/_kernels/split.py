@@ -416,16 +416,18 @@ def _scan_block_feature(f, order, order_rank, order_offsets, nan_rows, nan_offse
         simple[j] = is_fast(params, cst, lower[j], upper[j])
         parent_obj[j] = node_objective_once(node_sums[j], K, params, lower[j],
                                             upper[j])
-    for i in range(nan_offsets[f], nan_offsets[f + 1]):
-        row = nan_rows[i]
+    # unsigned positions and rows: numba wraps negative indices around (a
+    # test and a select per signed index)
+    for i in range(np.uint64(nan_offsets[f]), np.uint64(nan_offsets[f + 1])):
+        row = np.uint64(nan_rows[i])
         j = np.int64(row_stats[row, 0])
         if j >= 0:
             for c in range(K + 1):
                 miss[j, c] += row_stats[row, c + 1]
             miss[j, K + 1] += 1.0
     # no array views inside this loop: each would cost a reference count
-    for i in range(order_offsets[f], order_offsets[f + 1]):
-        row = order[i]
+    for i in range(np.uint64(order_offsets[f]), np.uint64(order_offsets[f + 1])):
+        row = np.uint64(order[i])
         j = np.int64(row_stats[row, 0])
         if j < 0:
             continue
@@ -559,8 +561,9 @@ def _scan_sorted_node(j, X_binned, sample_indices, starts, ends, g, h, node_sums
         if use_mask and feature_mask[j, f] == 0:
             continue
         column = X_binned[:, f]
-        for i in range(m):
-            bins[i] = column[sample_indices[start + i]]
+        first = np.uint64(start)  # unsigned indices: see _scan_block_feature
+        for i in range(np.uint64(m)):
+            bins[i] = column[np.uint64(sample_indices[first + i])]
         _sort_by_bin(bins, m, order, counts, missing_bin)
         for c in range(C):
             acc[0, c] = 0.0
@@ -569,7 +572,7 @@ def _scan_sorted_node(j, X_binned, sample_indices, starts, ends, g, h, node_sums
         while n_present > 0 and bins[order[n_present - 1]] == missing_bin:
             n_present -= 1
         for i in range(n_present, m):
-            row = sample_indices[start + order[i]]
+            row = np.uint64(sample_indices[first + np.uint64(order[i])])
             for k in range(K):
                 miss[0, k] += g[row, k]
             miss[0, K] += h[row]
@@ -579,8 +582,9 @@ def _scan_sorted_node(j, X_binned, sample_indices, starts, ends, g, h, node_sums
         simple = is_fast(params, cst, lo, hi)
         previous = -1
         for i in range(n_present):
-            row = sample_indices[start + order[i]]
-            b = bins[order[i]]
+            position = np.uint64(order[i])
+            row = np.uint64(sample_indices[first + position])
+            b = bins[position]
             if previous >= 0 and b != previous:
                 _consider(acc, miss, 0, f, previous, b, parent_obj, sums, K, cst,
                           params, lo, hi, simple, left, right, gain_row, bin_row,
