@@ -145,7 +145,10 @@ def _sum_rows_indexed(column, sample_indices, ordered_g, ordered_h, start, end, 
 
 @inline
 def _sum_rows_in_order(column, ordered_g, ordered_h, start, end, unit_hessian, hf):
-    """:func:`_sum_rows_indexed` where the row at ``pos`` is ``pos``."""
+    """:func:`_sum_rows_indexed` where the row at ``pos`` is ``pos`` (written
+    out twice on purpose: one helper testing ``rows_in_order`` per row made
+    the root histogram 30 % slower; LLVM did not take the test out of the
+    loop)."""
     K = ordered_g.shape[1]
     first, stop = np.uint64(start), np.uint64(end)  # unsigned: see gather_stats
     if K == 1 and unit_hessian:
