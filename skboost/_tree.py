@@ -186,8 +186,39 @@ def _row_block(p, n_rows):
     n_trees = max(1, p["roots"].size)
     if p["feature"].size / n_trees < SMALL_TREE_NODES:
         return ROW_BLOCK
+    return _large_tree_row_block(n_rows)
+
+
+def _large_tree_row_block(n_rows):
     per_thread = -(-n_rows // max(1, numba.get_num_threads()))
     return int(min(LARGE_ROW_BLOCK, max(ROW_BLOCK, per_thread)))
+
+
+_NO_BITSETS = np.zeros((1, BITSET_WORDS), dtype=np.uint32)
+_FIRST_ROOT = np.zeros(1, dtype=INDEX_DTYPE)
+
+
+def _add_raw_tree_by_tree(trees, columns, X, out):
+    """:func:`_add_raw` of large trees, one kernel call per tree on the
+    tree's own node arrays: packing a deep forest copies all its nodes (1.8M
+    nodes and 140 MB for 100 covertype trees), and the page faults of the
+    fresh copy cost more than the prediction.  Per row the trees are added
+    in the same order as by the packed kernel: the same floats."""
+    with _predict_threads(X.shape[0], len(trees)):
+        for start, stop, block in dense_row_chunks(X):
+            row_block = _large_tree_row_block(block.shape[0])
+            for tree, column in zip(trees, columns):
+                bitsets = tree.cat_bitset if tree.categorical.any() else _NO_BITSETS
+                predict_raw(block, np.asarray(tree.feature, dtype=INDEX_DTYPE),
+                            np.asarray(tree.threshold, dtype=np.float64),
+                            np.asarray(tree.missing_left, dtype=np.uint8),
+                            np.asarray(tree.categorical, dtype=np.uint8),
+                            np.asarray(bitsets, dtype=np.uint32),
+                            np.asarray(tree.left, dtype=INDEX_DTYPE),
+                            np.asarray(tree.right, dtype=INDEX_DTYPE),
+                            np.asarray(tree.value, dtype=np.float64), _FIRST_ROOT,
+                            np.array([column], dtype=INDEX_DTYPE), 0, 1, row_block,
+                            out[start:stop])
 
 
 def _add_binned(p, X_binned, missing_bin, out, first_tree, stop_tree):
@@ -314,6 +345,11 @@ class Forest:
         """
         stop_tree = self._check_range(first_tree, stop_tree, out, X.shape[0])
         if stop_tree <= first_tree:
+            return out
+        trees = self.trees[first_tree:stop_tree]
+        if (self._packed is None and not wants_sparse_bins(X)
+                and sum(t.node_count for t in trees) >= SMALL_TREE_NODES * len(trees)):
+            _add_raw_tree_by_tree(trees, self.columns[first_tree:stop_tree], X, out)
             return out
         _add_raw(self._pack(), X, out, first_tree, stop_tree)
         return out

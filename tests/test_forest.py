@@ -33,6 +33,7 @@ from sklearn import ensemble as sk
 from sklearn.base import is_classifier
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score,
                              mean_absolute_error, r2_score)
+from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -1164,3 +1165,33 @@ def test_balanced_classes_use_weighted_totals_without_bootstrap(class_weight):
     ours = RandomForestClassifier(split_method="exact", **params).fit(X, y, sample_weight=w)
     ref = sk.RandomForestClassifier(**params).fit(X, y, sample_weight=w)
     assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_deep_trees_predicted_tree_by_tree_equal_the_packed_kernel(categorical):
+    """Forests of large trees are predicted one kernel call per tree on the
+    trees' own node arrays (no packed copy); the result equals the packed
+    kernel's float for float, NaN and category codes included."""
+    from skboost._tree import SMALL_TREE_NODES, _add_raw, pack_trees
+    rng = np.random.RandomState(0)
+    X, y = make_classification(n_samples=6000, n_features=6, n_informative=4, flip_y=0.3,
+                               n_classes=3, random_state=0)
+    X[:, 5] = rng.randint(0, 20, size=X.shape[0])
+    X[rng.rand(*X.shape) < 0.05] = np.nan
+    params = dict(n_estimators=4, random_state=0, max_features=2)
+    if categorical:
+        params["categorical_features"] = [5]
+    model = RandomForestClassifier(**params).fit(X, y)
+    forest = model._forest
+    assert all(t.node_count >= SMALL_TREE_NODES for t in forest.trees)
+    assert forest._packed is None
+    X_test = X[:1500].copy()
+    X_test[::7, 5] = 300.0                          # an unseen category code
+    got = np.zeros((X_test.shape[0], forest.n_outputs))
+    forest.add_raw(X_test, got)
+    assert forest._packed is None                   # nothing was packed
+    expected = np.zeros_like(got)
+    _add_raw(pack_trees(forest.trees, forest.columns), X_test, expected, 0,
+             len(forest.trees))
+    assert_array_equal(got, expected)
+    assert (model.predict_proba(X_test) > 0).any()
