@@ -111,18 +111,47 @@ def node_thresholds(blocks, feature, best_bin, next_bins, gain):
     rank present in the node; ``best_bin`` is updated in place (see
     :meth:`ExactSplitter._thresholds`).
 
+    Parameters
+    ----------
+    next_bins : ndarray of shape (n_nodes, n_features), int32
+        Next present rank of each (node, feature).
+
     Returns
     -------
     ndarray of shape (n_nodes,), float64
     """
     thresholds = np.full(feature.size, np.inf)
-    for j in np.nonzero(np.isfinite(gain))[0]:
-        f, lo = feature[j], best_bin[j]
-        hi = next_bins[j, f]
+    split = np.flatnonzero(np.isfinite(gain))
+    moved = best_bin[split].copy()
+    thresholds[split] = split_thresholds(blocks, feature[split], moved,
+                                         next_bins[split, feature[split]])
+    best_bin[split] = moved
+    return thresholds
+
+
+def split_thresholds(blocks, feature, best_bin, next_bin):
+    """Raw thresholds midway between the values of ranks ``best_bin`` and
+    ``next_bin`` of each split's feature (scikit-learn's rule); ``best_bin``
+    is moved up in place to the largest rank whose value lies below its
+    threshold.  A ``next_bin`` past the feature's values ("missing or not")
+    gives an infinite threshold and leaves ``best_bin`` as it is.
+
+    Parameters
+    ----------
+    feature, best_bin, next_bin : ndarray of shape (n_splits,), int
+
+    Returns
+    -------
+    ndarray of shape (n_splits,), float64
+    """
+    thresholds = np.full(feature.size, np.inf)
+    for f in np.unique(feature):
         values = blocks.values_[f]
-        if hi < values.size:
-            thresholds[j] = midpoint_thresholds(values[lo], values[hi])
-            best_bin[j] = np.searchsorted(values, thresholds[j], side="right") - 1
+        at = np.flatnonzero((feature == f) & (next_bin < values.size))
+        if at.size == 0:
+            continue
+        thresholds[at] = midpoint_thresholds(values[best_bin[at]], values[next_bin[at]])
+        best_bin[at] = np.searchsorted(values, thresholds[at], side="right") - 1
     return thresholds
 
 

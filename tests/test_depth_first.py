@@ -20,6 +20,7 @@ from skboost import RandomForestClassifier, RandomForestRegressor
 from skboost._binning import BinMapper
 from skboost._depth_first import DepthFirstGrower
 from skboost._grower import GrowerParams, TreeGrower
+from skboost._presort import ColumnBlocks, ExactSplitter
 from skboost._kernels.criterion import ENTROPY, NEWTON, POISSON
 from skboost._kernels.depth_first import seed_state
 from skboost._tree import Forest
@@ -90,11 +91,21 @@ def assert_same_tree(tree, reference, X, rows):
         assert n_compared == tree.node_count == reference.node_count
 
 
-def _grow_both(X, targets, channel, target_values, weight, params, n_first_block):
-    mapper = BinMapper(255, random_state=0).fit(X)
-    X_binned = mapper.transform(X)
-    level_wise = TreeGrower(X_binned, mapper, targets.shape[1], params)
+def _grow_both(X, targets, channel, target_values, weight, params, n_first_block,
+               engine="hist"):
+    if engine.startswith("exact"):  # ranks of the distinct values
+        mapper = ColumnBlocks().fit(X)
+        X_binned = mapper.X_rank_
+        level_wise = TreeGrower(X_binned, mapper, targets.shape[1], params,
+                                splitter=ExactSplitter(mapper))
+    else:
+        mapper = BinMapper(255, random_state=0).fit(X)
+        X_binned = mapper.transform(X)
+        level_wise = TreeGrower(X_binned, mapper, targets.shape[1], params)
     depth_first = DepthFirstGrower.from_grower(level_wise)
+    if engine == "exact, sorted":
+        # every node sorted (a heap sort above 32 rows), no histogram of ranks
+        depth_first.sort_rows = X.shape[0]
     rows = np.flatnonzero(weight > 0).astype(np.int32)
     reference = level_wise.grow(np.ascontiguousarray(-weight[:, None] * targets), weight,
                                 rows, np.random.RandomState(0)).tree
@@ -118,16 +129,18 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("engine", ["hist", "exact", "exact, sorted"])
 @pytest.mark.parametrize("n_features", [4, 6])  # one histogram pass written out, or a loop
 @pytest.mark.parametrize("nan_fraction", [0.0, 0.1])
 @pytest.mark.parametrize("case", list(CASES))
-def test_classification_trees_equal_the_level_wise_trees(case, nan_fraction, n_features):
+def test_classification_trees_equal_the_level_wise_trees(case, nan_fraction, n_features,
+                                                         engine):
     X, labels, _, rng = _data(n_features=n_features, nan_fraction=nan_fraction)
     weight = rng.rand(X.shape[0]) * (rng.rand(X.shape[0]) > 0.3)
     params = GrowerParams(**CASES[case])
     reference, grown, _ = _grow_both(
         X, _one_hot(labels, 3), labels.astype(np.int32)[:, None], np.ones((X.shape[0], 1)),
-        weight, params, 3)
+        weight, params, 3, engine)
     assert reference.node_count > 20
     assert_same_tree(grown.tree, reference, X, np.flatnonzero(weight > 0))
     # the kernel's row bookkeeping: every leaf holds the rows that reach it
@@ -139,9 +152,10 @@ def test_classification_trees_equal_the_level_wise_trees(case, nan_fraction, n_f
         assert np.all(leaves[rows] == node)
 
 
+@pytest.mark.parametrize("engine", ["hist", "exact", "exact, sorted"])
 @pytest.mark.parametrize("criterion", [NEWTON, POISSON])
 @pytest.mark.parametrize("nan_fraction", [0.0, 0.1])
-def test_regression_trees_equal_the_level_wise_trees(criterion, nan_fraction):
+def test_regression_trees_equal_the_level_wise_trees(criterion, nan_fraction, engine):
     X, _, y, rng = _data(nan_fraction=nan_fraction)
     if criterion == POISSON:
         y = np.exp(y / 2)
@@ -150,7 +164,7 @@ def test_regression_trees_equal_the_level_wise_trees(criterion, nan_fraction):
     weight = rng.rand(X.shape[0]) * (rng.rand(X.shape[0]) > 0.3)
     params = GrowerParams(criterion=criterion, min_samples_leaf=2)
     reference, grown, _ = _grow_both(X, y[:, None], np.zeros((X.shape[0], 1), np.int32),
-                                     y[:, None], weight, params, 0)
+                                     y[:, None], weight, params, 0, engine)
     assert reference.node_count > 50
     assert_same_tree(grown.tree, reference, X, np.flatnonzero(weight > 0))
 
@@ -228,11 +242,13 @@ def test_forest_uses_the_depth_first_grower_where_it_applies(Est, monkeypatch):
     Est(n_estimators=3, random_state=0).fit(X, target)
     assert len(calls) == 3
     calls.clear()
+    Est(n_estimators=3, split_method="exact", random_state=0).fit(X, target)
+    assert len(calls) == 3
+    calls.clear()
     # a leaf budget (best-first growth) and monotonic constraints: level-wise
     Est(n_estimators=3, max_leaf_nodes=8, random_state=0).fit(X, target)
     if Est is RandomForestRegressor:
         Est(n_estimators=3, monotonic_cst=[1, 0, 0, 0, 0, 0], random_state=0).fit(X, target)
-    Est(n_estimators=3, split_method="exact", random_state=0).fit(X, target)
     assert calls == []
 
 
@@ -248,3 +264,24 @@ def test_missing_or_not_is_a_split(n):
         tree = _grow(X, missing.astype(int), seed, 1)
         assert tree.node_count == 3
         assert_array_equal(tree.predict(X).argmax(axis=1), missing.astype(int))
+
+
+def test_heap_sort_sorts():
+    """The sorted scans' heap sort (nodes above the insertion sort's size)."""
+    from skboost._kernels.depth_first import _heap_sort
+    rng = np.random.RandomState(0)
+    for m in (0, 1, 2, 33, 1000):
+        keys = rng.randint(0, 50, size=m + 5).astype(np.int64) * 4096 + np.arange(m + 5)
+        tail = keys[m:].copy()
+        expected = np.sort(keys[:m])
+        _heap_sort(keys, m)
+        assert_array_equal(keys[:m], expected)
+        assert_array_equal(keys[m:], tail)              # nothing past m touched
+
+
+def test_rows_sorted_below_grows_with_the_bins():
+    from skboost._depth_first import rows_sorted_below
+    from skboost._kernels.depth_first import SMALL_NODE_ROWS
+    sizes = [rows_sorted_below(n) for n in (2, 255, 5800, 100_000, 10**9)]
+    assert sizes[0] == sizes[1] == SMALL_NODE_ROWS
+    assert sizes == sorted(sizes) and sizes[3] > sizes[2] > SMALL_NODE_ROWS

@@ -13,7 +13,10 @@ Per node, only the drawn features are looked at:
   by row, so a row's bins of all drawn features share a cache line), then
   scan each histogram's non-empty bins;
 * smaller nodes sort their rows by bin (insertion sort) feature by feature
-  and scan the sorted rows: no histogram to zero or scan.
+  and scan the sorted rows: no histogram to zero or scan.  On the exact
+  engine's ranks (one bin per distinct value) every node is sorted (heap
+  sort above ``INSERTION_SORT_ROWS`` rows): a histogram would have as many
+  bins as the feature has values.
 
 Features are drawn without replacement until ``max_features`` of them are
 not constant in the node (as scikit-learn's splitter); a feature found
@@ -38,7 +41,13 @@ from .split import MEAN_DIFFERENCE_EPS, RELATIVE_GAIN_EPS, _candidate_gain
 
 # Nodes of at most this many rows sort their rows instead of building
 # histograms (zeroing and scanning a histogram costs about its bins).
-SMALL_NODE_ROWS = 32  # at most 256 (see _sort_small)
+SMALL_NODE_ROWS = 32
+# Sorted rows are keys ``bin << SORT_SHIFT | local index``: nodes sorted
+# must hold fewer than 2**SORT_SHIFT rows.
+SORT_SHIFT = 24
+SORT_MASK = (1 << SORT_SHIFT) - 1
+# Up to this many rows an insertion sort; above, a heap sort.
+INSERTION_SORT_ROWS = 32
 # Histograms built in one pass over a node's rows.
 FEATURE_BATCH = 16
 
@@ -61,7 +70,8 @@ N_RUNNING = 6
 L_MAX_DEPTH = 0
 L_MIN_SAMPLES_SPLIT = 1
 L_MAX_FEATURES = 2
-N_LIMITS = 3
+L_SORT_ROWS = 3        # nodes of at most this many rows are sorted
+N_LIMITS = 4
 
 # indices of the float thresholds array
 T_MIN_SPLIT_GAIN = 0
@@ -173,35 +183,39 @@ def _candidate_gain_of(acc, miss, extra, node, K, mode, params, parent_obj, inc,
 
 
 @inline
-def _keep_if_better(gain, f, b, missing_left, acc, miss, extra, K, best, best_left):
+def _keep_if_better(gain, f, b, next_b, missing_left, acc, miss, extra, K, best,
+                    best_left):
     """Keep a candidate in ``best`` = (gain, feature, bin, missing_left,
-    missing rows of the feature) when it beats it (ties: lower feature);
-    ``best_left`` gets its left sums."""
+    missing rows of the feature, next present bin) when it beats it (ties:
+    lower feature); ``best_left`` gets its left sums."""
     if gain > best[0] or (gain == best[0] and gain > -np.inf and f < best[1]):
         best[0] = gain
         best[1] = f
         best[2] = b
         best[3] = missing_left
         best[4] = miss[K + 1]
+        best[5] = next_b
         for c in range(K + 2):
             best_left[c] = acc[c] + extra * miss[c]
 
 
 @inline
-def _consider(acc, miss, node, K, f, b, mode, params, parent_obj, inc, left, right, best,
-              best_left):
-    """Evaluate the threshold "bin <= b" of feature ``f`` (left sums ``acc``)
-    with missing values right, then left."""
+def _consider(acc, miss, node, K, f, b, next_b, mode, params, parent_obj, inc, left, right,
+              best, best_left):
+    """Evaluate the threshold "bin <= b" of feature ``f`` (left sums ``acc``;
+    ``next_b`` the node's next present bin) with missing values right, then
+    left."""
     if miss[K + 1] == 0:  # (the common case, without the loop)
         gain = _candidate_gain_of(acc, miss, 0.0, node, K, mode, params, parent_obj, inc,
                                   left, right)
-        _keep_if_better(gain, f, b, 0, acc, miss, 0.0, K, best, best_left)
+        _keep_if_better(gain, f, b, next_b, 0, acc, miss, 0.0, K, best, best_left)
         return
     for missing_left in range(2):
         extra = 1.0 if missing_left == 1 else 0.0
         gain = _candidate_gain_of(acc, miss, extra, node, K, mode, params, parent_obj, inc,
                                   left, right)
-        _keep_if_better(gain, f, b, missing_left, acc, miss, extra, K, best, best_left)
+        _keep_if_better(gain, f, b, next_b, missing_left, acc, miss, extra, K, best,
+                        best_left)
 
 
 @inline
@@ -214,7 +228,7 @@ def _consider_missing_alone(acc, miss, node, K, f, nb, mode, params, parent_obj,
     zero = miss[K + 1] * 0.0  # a float 0 typed like the sums
     gain = _candidate_gain_of(acc, miss, zero, node, K, mode, params, parent_obj, inc, left,
                               right)
-    _keep_if_better(gain, f, nb - 1, 0, acc, miss, zero, K, best, best_left)
+    _keep_if_better(gain, f, nb - 1, nb, 0, acc, miss, zero, K, best, best_left)
 
 
 @inline
@@ -265,16 +279,48 @@ def _add_row(acc, row, channel, value, weight):
 
 @hot
 def _sort_small(X_rows, local_rows, m, f, packed):
-    """``packed[:m]``: the node's rows' bins of feature ``f`` times 256 plus
-    their local index, sorted (an insertion sort: stable, fast on a few)."""
+    """``packed[:m]``: keys ``bin << SORT_SHIFT | local index`` of the node's
+    rows for feature ``f``, sorted (keys are distinct, so any sort is
+    stable): an insertion sort for a few rows, a heap sort above."""
     column = np.uint64(f)  # unsigned indices: see _build_batch
+    if m > INSERTION_SORT_ROWS:
+        for i in range(m):
+            packed[i] = (np.int64(X_rows[np.uint64(local_rows[i]), column]) << SORT_SHIFT) | i
+        _heap_sort(packed, m)
+        return
     for i in range(m):
-        key = np.int64(X_rows[np.uint64(local_rows[i]), column]) * 256 + i
+        key = (np.int64(X_rows[np.uint64(local_rows[i]), column]) << SORT_SHIFT) | i
         k = i - 1
         while k >= 0 and packed[k] > key:
             packed[k + 1] = packed[k]
             k -= 1
         packed[k + 1] = key
+
+
+@hot
+def _heap_sort(keys, m):
+    """Sort ``keys[:m]`` in place (no allocation, O(m log m))."""
+    for first in range(m // 2 - 1, -1, -1):
+        _sift_down(keys, first, m)
+    for last in range(m - 1, 0, -1):
+        keys[0], keys[last] = keys[last], keys[0]
+        _sift_down(keys, 0, last)
+
+
+@inline
+def _sift_down(keys, root, stop):
+    """Restore the max-heap below ``root`` within ``keys[:stop]``."""
+    key = keys[root]
+    child = 2 * root + 1
+    while child < stop:
+        if child + 1 < stop and keys[child + 1] > keys[child]:
+            child += 1
+        if keys[child] <= key:
+            break
+        keys[root] = keys[child]
+        root = child
+        child = 2 * root + 1
+    keys[root] = key
 
 
 @hot
@@ -285,14 +331,15 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
     bin; returns True when the feature is constant in the node.  The node's
     rows and statistics were gathered into the ``local_*`` arrays."""
     _sort_small(X_rows, local_rows, m, f, packed)
-    if packed[0] >> 8 == packed[m - 1] >> 8:
+    if packed[0] >> SORT_SHIFT == packed[m - 1] >> SORT_SHIFT:
         return True
     for c in range(K + 2):
         miss[c] = 0.0
     n_present = m
-    while n_present > 0 and packed[n_present - 1] >> 8 == missing_bin:
+    while n_present > 0 and packed[n_present - 1] >> SORT_SHIFT == missing_bin:
         n_present -= 1
-        _add_row(miss, packed[n_present] & 255, local_channel, local_value, local_weight)
+        _add_row(miss, packed[n_present] & SORT_MASK, local_channel, local_value,
+                 local_weight)
     _start_scan(acc, miss, node, K, inc)
     n_outputs = local_channel.shape[1]
     has_missing = n_present < m
@@ -301,12 +348,12 @@ def _scan_sorted(X_rows, local_rows, local_channel, local_value, local_weight, m
     cross_missing = 0.0
     previous = -1
     for i in range(n_present):
-        b = packed[i] >> 8
+        b = packed[i] >> SORT_SHIFT
         if previous >= 0 and b != previous:
             _store_running(inc, square_left, cross, cross_missing)
-            _consider(acc, miss, node, K, f, previous, mode, params, parent_obj, inc, left,
+            _consider(acc, miss, node, K, f, previous, b, mode, params, parent_obj, inc, left,
                       right, best, best_left)
-        j = np.uint64(packed[i] & 255)
+        j = np.uint64(packed[i] & SORT_MASK)
         for o in range(n_outputs):
             ds, dx, dy = _add_to_left(acc, local_channel[j, o], local_value[j, o], node, miss)
             square_left += ds
@@ -425,7 +472,7 @@ def _scan_histogram(hq, f, nb, missing_bin, node, K, mode, params, parent_obj,
         n_present_bins += 1
         if previous >= 0:
             _store_running(inc, square_left, cross, cross_missing)
-            _consider(acc, miss, node, K, f, previous, mode, params, parent_obj, inc, left,
+            _consider(acc, miss, node, K, f, previous, b, mode, params, parent_obj, inc, left,
                       right, best, best_left)
         bin_weight = 0.0
         for k in range(K):
@@ -507,13 +554,14 @@ def _noise(best_gain, sums, left_sums, K):
 
 @hot
 def _find_split(X_rows, rows, channel, value, weight, s, m, node_sums, K, mode, params,
-                parent_obj, n_bins_non_missing, missing_bin, max_features,
+                parent_obj, n_bins_non_missing, missing_bin, max_features, sort_rows,
                 weight_from_channels, features, known, state, hist, batch, scratch, packed,
                 local_rows, local_channel, local_value, local_weight, inc, best, best_left):
     """Best split of the node of rows ``rows[s:s + m]`` into ``best`` and
     ``best_left``: features are drawn until ``max_features`` of them are not
     constant in the node; those found constant are moved after the
-    ``known`` ones at the front of ``features``.  Returns how many were."""
+    ``known`` ones at the front of ``features``.  Returns how many were.
+    Nodes of at most ``sort_rows`` rows are sorted, larger ones histogrammed."""
     acc = scratch[0]
     miss = scratch[1]
     left = scratch[2]
@@ -524,7 +572,8 @@ def _find_split(X_rows, rows, channel, value, weight, s, m, node_sums, K, mode, 
     best[2] = 0
     best[3] = 0
     best[4] = 0.0
-    small = m <= SMALL_NODE_ROWS
+    best[5] = 0
+    small = m <= sort_rows
     if small:
         _gather_small(rows, s, m, channel, value, weight, local_rows, local_channel,
                       local_value, local_weight)
@@ -580,8 +629,8 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
 
     Parameters
     ----------
-    X_rows : ndarray of shape (n_samples, n_features), uint8, C order
-        Bins, read by row.
+    X_rows : ndarray of shape (n_samples, n_features), uint8 or int32, C order
+        Bins (or the exact engine's ranks), read by row.
     rows : ndarray of shape (n_rows,), int32, modified
         The tree's rows (weight > 0); reordered so that each node's rows are
         ``rows[start:end]``.
@@ -601,7 +650,9 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
         one class holds all the weight is not split further.
     params : ndarray of shape (N_PARAMS,), float64 (``criterion.split_params``)
     limits : ndarray of shape (N_LIMITS,), int64
-        Maximum depth, minimum rows to split, features drawn per node.
+        Maximum depth, minimum rows to split, features drawn per node, and
+        the most rows of a node sorted instead of histogrammed (below
+        ``2**SORT_SHIFT``).
     thresholds : ndarray of shape (N_THRESHOLDS,), float64
         Minimum split gain (``gain >`` it) and minimum impurity decrease as a
         fraction of the root's weight (``gain >=`` it times that weight).
@@ -612,6 +663,10 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
     -------
     n_nodes : int
     feature, threshold_bin : ndarray of shape (capacity,), int32
+    next_bin : ndarray of shape (capacity,), int32
+        Of a split node: the lowest bin above ``threshold_bin`` present in
+        the node (``n_bins_non_missing`` of the feature for "missing or
+        not"), for thresholds midway between values (exact engine).
     missing_left : ndarray of shape (capacity,), uint8
     left, right : ndarray of shape (capacity,), int32
         Children (-1 on leaves).
@@ -632,6 +687,9 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
     max_depth = limits[L_MAX_DEPTH]
     min_split = max(limits[L_MIN_SAMPLES_SPLIT], 2 * msl)
     max_features = min(limits[L_MAX_FEATURES], n_features)
+    sort_rows = limits[L_SORT_ROWS]
+    n_local = max(1, min(n_rows, sort_rows))
+    hist_bins = missing_bin + 1 if sort_rows < n_rows else 1
     fast = (params[P_CRITERION] == NEWTON and params[P_L2] == 0.0 and params[P_L1] == 0.0
             and params[P_MAX_DELTA_STEP] <= 0.0)
     mode = MODE_GENERAL
@@ -643,6 +701,7 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
     # node's fields are set when it is made, as a leaf)
     feature = np.empty(capacity, dtype=np.int32)
     threshold_bin = np.empty(capacity, dtype=np.int32)
+    next_bin = np.empty(capacity, dtype=np.int32)
     missing_left = np.empty(capacity, dtype=np.uint8)
     left_child = np.empty(capacity, dtype=np.int32)
     right_child = np.empty(capacity, dtype=np.int32)
@@ -654,15 +713,15 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
     sums = np.empty((capacity, C))
     # scratch
     tmp_rows = np.empty(n_rows, dtype=rows.dtype)
-    hist = np.zeros((FEATURE_BATCH, missing_bin + 1, C))
+    hist = np.zeros((FEATURE_BATCH, hist_bins, C))
     batch = np.empty(FEATURE_BATCH, dtype=np.int64)
-    packed = np.empty(SMALL_NODE_ROWS, dtype=np.int64)
-    local_rows = np.empty(SMALL_NODE_ROWS, dtype=rows.dtype)
-    local_channel = np.empty((SMALL_NODE_ROWS, n_outputs), dtype=channel.dtype)
-    local_value = np.empty((SMALL_NODE_ROWS, n_outputs))
-    local_weight = np.empty(SMALL_NODE_ROWS)
+    packed = np.empty(n_local, dtype=np.int64)
+    local_rows = np.empty(n_local, dtype=rows.dtype)
+    local_channel = np.empty((n_local, n_outputs), dtype=channel.dtype)
+    local_value = np.empty((n_local, n_outputs))
+    local_weight = np.empty(n_local)
     scratch = np.empty((4, C))  # left sums, missing sums, left and right children
-    best = np.empty(5)
+    best = np.empty(6)
     best_left = np.empty(C)
     inc = np.zeros(N_RUNNING)
     features = np.arange(n_features)
@@ -697,7 +756,8 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
         inc[I_SP] = square_parent
         found = _find_split(X_rows, rows, channel, value, weight, s, m, node_sums, K, mode,
                             params, parent_obj, n_bins_non_missing, missing_bin,
-                            max_features, weight_from_channels, features, n_constant[node],
+                            max_features, sort_rows, weight_from_channels, features,
+                            n_constant[node],
                             state, hist, batch, scratch, packed, local_rows, local_channel,
                             local_value, local_weight, inc, best, best_left)
         known = n_constant[node]
@@ -718,6 +778,7 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
         n_nodes += 2
         feature[node] = f
         threshold_bin[node] = b
+        next_bin[node] = np.int64(best[5])
         missing_left[node] = ml
         left_child[node] = lc
         right_child[node] = rc
@@ -743,5 +804,5 @@ def grow_depth_first(X_rows, rows, channel, value, weight, n_bins_non_missing, m
             values[node, k] = leaf_value(sums[node, k], sums[node, K], params[P_L2],
                                          params[P_L1], params[P_MAX_DELTA_STEP], -np.inf,
                                          np.inf)
-    return (n_nodes, feature, threshold_bin, missing_left, left_child, right_child, gain,
-            start, end, sums, values)
+    return (n_nodes, feature, threshold_bin, next_bin, missing_left, left_child, right_child,
+            gain, start, end, sums, values)
