@@ -29,6 +29,13 @@ from ._sparse_bins import SparseBins
 from ._tree import Tree
 
 
+# The exact engine's ranks are grown depth-first up to this many distinct
+# values per feature: the kernel's histograms of ranks take
+# 16 x (values + 1) x (K + 2) float64 per tree being grown (19 MB at this
+# bound with 7 classes); features with more values keep the level-wise grower.
+MAX_RANK_BINS = 16384
+
+
 def rows_sorted_below(n_bins):
     """Largest node sorted rather than histogrammed when features have up to
     ``n_bins`` bins (the exact engine's ranks: a bin per distinct value).
@@ -93,7 +100,8 @@ class DepthFirstGrower:
         features, no leaf budget, constraint or column sampler)."""
         p = grower.params
         exact = (isinstance(grower.splitter, ExactSplitter)
-                 and grower.X_binned.shape[0] < 2 ** SORT_SHIFT)
+                 and grower.X_binned.shape[0] < 2 ** SORT_SHIFT
+                 and grower.missing_bin <= MAX_RANK_BINS)
         bins = (isinstance(grower.splitter, HistogramSplitter)
                 and not isinstance(grower.X_binned, SparseBins)
                 and grower.X_binned.dtype == BIN_DTYPE)

@@ -285,3 +285,22 @@ def test_rows_sorted_below_grows_with_the_bins():
     sizes = [rows_sorted_below(n) for n in (2, 255, 5800, 100_000, 10**9)]
     assert sizes[0] == sizes[1] == SMALL_NODE_ROWS
     assert sizes == sorted(sizes) and sizes[3] > sizes[2] > SMALL_NODE_ROWS
+
+
+def test_exact_forest_of_many_distinct_values_stays_level_wise(monkeypatch):
+    """Beyond MAX_RANK_BINS distinct values the rank histograms would be too
+    large: such exact forests keep the level-wise grower, which grows the
+    same deterministic trees (no bootstrap, every feature)."""
+    from skboost import _depth_first
+    X, labels, _, _ = _data(n=300)
+    params = dict(n_estimators=2, split_method="exact", bootstrap=False, max_features=None,
+                  random_state=0)
+    depth_first = RandomForestClassifier(**params).fit(X, labels)
+    monkeypatch.setattr(_depth_first, "MAX_RANK_BINS", 100)
+    calls = []
+    grow = DepthFirstGrower.grow
+    monkeypatch.setattr(DepthFirstGrower, "grow",
+                        lambda self, *a, **k: calls.append(1) or grow(self, *a, **k))
+    level_wise = RandomForestClassifier(**params).fit(X, labels)
+    assert calls == []
+    assert_allclose(level_wise.predict_proba(X), depth_first.predict_proba(X), atol=1e-12)

@@ -13,10 +13,10 @@ Per node, only the drawn features are looked at:
   by row, so a row's bins of all drawn features share a cache line), then
   scan each histogram's non-empty bins;
 * smaller nodes sort their rows by bin (insertion sort) feature by feature
-  and scan the sorted rows: no histogram to zero or scan.  On the exact
-  engine's ranks (one bin per distinct value) every node is sorted (heap
-  sort above ``INSERTION_SORT_ROWS`` rows): a histogram would have as many
-  bins as the feature has values.
+  and scan the sorted rows: no histogram to zero or scan.  The caller sets
+  the size below which nodes are sorted: on the exact engine's ranks (one
+  bin per distinct value) histograms are dearer, so larger nodes are
+  sorted (a heap sort above ``INSERTION_SORT_ROWS`` rows).
 
 Features are drawn without replacement until ``max_features`` of them are
 not constant in the node (as scikit-learn's splitter); a feature found
