@@ -151,8 +151,10 @@ def pack_node_rows(sample_indices, starts, ends, g, h, packed):
     chunk_node, chunk_start, chunk_end = _chunk_ranges(starts, ends, block)
     for c in prange(chunk_node.shape[0]):
         j = float(chunk_node[c])
-        for pos in range(chunk_start[c], chunk_end[c]):
-            r = sample_indices[pos]
+        # unsigned positions and rows: numba wraps negative indices around
+        # (a test and a select per signed index)
+        for pos in range(np.uint64(chunk_start[c]), np.uint64(chunk_end[c])):
+            r = np.uint64(sample_indices[pos])
             for k in range(K):
                 packed[r, k] = g[r, k]
             packed[r, K] = h[r]
@@ -196,17 +198,19 @@ def build_histograms_sparse(indptr, rows, bins, zero_bin, packed, node_sums, slo
                     hf[b, c] = 0.0
             for c in range(C):
                 hf[missing_bin, c] = 0.0
-        # scalar indexing only: a view per entry would cost reference counting
-        for k in range(indptr[f], indptr[f + 1]):
-            r = rows[k]
+        # scalar indexing only: a view per entry would cost reference
+        # counting; unsigned indices (see pack_node_rows)
+        column = np.uint64(f)
+        for k in range(np.uint64(indptr[f]), np.uint64(indptr[f + 1])):
+            r = np.uint64(rows[k])
             job = packed[r, K + 1]
             if job < 0.0:
                 continue
-            s = slots[int(job)]
+            s = np.uint64(slots[np.uint64(job)])
             b = bins[k]
             for c in range(K + 1):
-                hist[s, f, b, c] += packed[r, c]
-            hist[s, f, b, K + 1] += 1.0
+                hist[s, column, b, c] += packed[r, c]
+            hist[s, column, b, K + 1] += 1.0
         for j in range(n_jobs):
             _fill_zero_bin(hist, slots[j], f, zero_bin[f], nb, missing_bin, node_sums, j, C)
 
@@ -248,11 +252,12 @@ def build_histograms_sparse_rows(indptr, features_of_entries, bins, zero_bin, sa
                     hist[s, f, b, c] = 0.0
             for c in range(C):
                 hist[s, f, missing_bin, c] = 0.0
-        for pos in range(starts[j], ends[j]):
-            r = sample_indices[pos]
+        # unsigned indices (see pack_node_rows)
+        for pos in range(np.uint64(starts[j]), np.uint64(ends[j])):
+            r = np.uint64(sample_indices[pos])
             hr = h[r]
-            for e in range(indptr[r], indptr[r + 1]):
-                f = features_of_entries[e]
+            for e in range(np.uint64(indptr[r]), np.uint64(indptr[r + 1])):
+                f = np.uint64(features_of_entries[e])
                 b = bins[e]
                 for c in range(K):
                     hist[s, f, b, c] += g[r, c]
