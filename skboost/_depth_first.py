@@ -8,9 +8,10 @@ whole tree to ``_kernels.depth_first.grow_depth_first`` instead: one serial,
 GIL-free call per tree, so trees grow on parallel threads.
 
 It serves the common case of both engines: dense bins (the histogram
-engine's) or ranks (the exact engine's, where every node is sorted),
-numeric features, depth-limited growth, no monotonic constraints, no
-xgboost-style column sampling.  :meth:`DepthFirstGrower.supports` says
+engine's) or ranks (the exact engine's, where more nodes are sorted than
+histogrammed: see :func:`rows_sorted_below`), numeric features,
+depth-limited growth, no monotonic constraints, no xgboost-style column
+sampling.  :meth:`DepthFirstGrower.supports` says
 whether a grower's setting is covered; otherwise the level-wise grower is
 used.
 """
