@@ -287,20 +287,24 @@ def test_rows_sorted_below_grows_with_the_bins():
     assert sizes == sorted(sizes) and sizes[3] > sizes[2] > SMALL_NODE_ROWS
 
 
-def test_exact_forest_of_many_distinct_values_stays_level_wise(monkeypatch):
-    """Beyond MAX_RANK_BINS distinct values the rank histograms would be too
-    large: such exact forests keep the level-wise grower, which grows the
-    same deterministic trees (no bootstrap, every feature)."""
+def test_exact_forest_of_many_distinct_values_sorts_every_node(monkeypatch):
+    """Beyond MAX_RANK_BINS distinct values rank histograms would be too
+    large: every node is sorted instead, and the deterministic trees (no
+    bootstrap, every feature) are those of the level-wise exact grower."""
     from skboost import _depth_first
     X, labels, _, _ = _data(n=300)
     params = dict(n_estimators=2, split_method="exact", bootstrap=False, max_features=None,
                   random_state=0)
-    depth_first = RandomForestClassifier(**params).fit(X, labels)
     monkeypatch.setattr(_depth_first, "MAX_RANK_BINS", 100)
-    calls = []
+    assert _depth_first.rows_sorted_below(101) >= X.shape[0]
+    sort_sizes = []
     grow = DepthFirstGrower.grow
-    monkeypatch.setattr(DepthFirstGrower, "grow",
-                        lambda self, *a, **k: calls.append(1) or grow(self, *a, **k))
+    monkeypatch.setattr(DepthFirstGrower, "grow", lambda self, *a, **k:
+                        sort_sizes.append(self.sort_rows) or grow(self, *a, **k))
+    sorted_everywhere = RandomForestClassifier(**params).fit(X, labels)
+    assert len(sort_sizes) == 2 and min(sort_sizes) >= X.shape[0]
+    monkeypatch.setattr(DepthFirstGrower, "supports", staticmethod(lambda grower: False))
     level_wise = RandomForestClassifier(**params).fit(X, labels)
-    assert calls == []
-    assert_allclose(level_wise.predict_proba(X), depth_first.predict_proba(X), atol=1e-12)
+    assert len(sort_sizes) == 2
+    assert_allclose(level_wise.predict_proba(X), sorted_everywhere.predict_proba(X),
+                    atol=1e-12)
