@@ -97,7 +97,9 @@ class HistogramSplitter:
             return
         rows_in_order = (gr.all_rows_in_order and nodes.size == 1 and nodes[0] == 0
                          and gr.g.flags.c_contiguous and gr.h.flags.c_contiguous)
-        if rows_in_order and gr.unit_hessian and gr.K == 1 and self._root_counts is not None:
+        # a root whose bin counts are the same for every tree of the fit
+        fixed_counts = rows_in_order and gr.unit_hessian and gr.K == 1
+        if fixed_counts and self._root_counts is not None:
             build_root_gradients(gr.X_binned, gr.g, self._root_counts, gr.n_bins_non_missing,
                                  gr.missing_bin, t.slot[nodes[0]], self._pool)
             return
@@ -111,7 +113,7 @@ class HistogramSplitter:
         build_histograms(gr.X_binned, gr.sample_indices, ordered_g, ordered_h, starts, ends,
                          t.slot[nodes], gr.n_bins_non_missing, gr.missing_bin,
                          gr.unit_hessian, rows_in_order, self._pool)
-        if rows_in_order and gr.unit_hessian and gr.K == 1:
+        if fixed_counts:
             self._root_counts = np.ascontiguousarray(self._pool[t.slot[nodes[0]], :, :, 2])
 
     def _build_sparse(self, nodes, starts, ends):

@@ -386,6 +386,14 @@ def _gather_small(rows, start, m, channel, value, weight, local_rows, local_chan
         local_weight[i] = weight[row]
 
 
+@inline
+def _add_class_row(hist, q, b, c, v, K):
+    """One row of a single-output classification in histogram ``q``: its
+    value in class channel ``c`` of bin ``b``, and one more row there."""
+    hist[q, b, c] += v
+    hist[q, b, K + 1] += 1.0
+
+
 @hot
 def _build_batch(X_rows, rows, channel, value, weight, start, end, batch, n_batch, hist,
                  weight_from_channels):
@@ -408,21 +416,13 @@ def _build_batch(X_rows, rows, channel, value, weight, start, end, batch, n_batc
             row = np.uint64(rows[i])
             c = np.uint64(channel[row, 0])
             v = value[row, 0]
-            b = X_rows[row, f0]
-            hist[0, b, c] += v
-            hist[0, b, K + 1] += 1.0
+            _add_class_row(hist, 0, X_rows[row, f0], c, v, K)
             if n_batch > 1:
-                b = X_rows[row, f1]
-                hist[1, b, c] += v
-                hist[1, b, K + 1] += 1.0
+                _add_class_row(hist, 1, X_rows[row, f1], c, v, K)
             if n_batch > 2:
-                b = X_rows[row, f2]
-                hist[2, b, c] += v
-                hist[2, b, K + 1] += 1.0
+                _add_class_row(hist, 2, X_rows[row, f2], c, v, K)
             if n_batch > 3:
-                b = X_rows[row, f3]
-                hist[3, b, c] += v
-                hist[3, b, K + 1] += 1.0
+                _add_class_row(hist, 3, X_rows[row, f3], c, v, K)
         return
     if weight_from_channels:
         for i in range(np.uint64(start), np.uint64(end)):
@@ -430,9 +430,7 @@ def _build_batch(X_rows, rows, channel, value, weight, start, end, batch, n_batc
             c = np.uint64(channel[row, 0])
             v = value[row, 0]
             for q in range(n_batch):
-                b = X_rows[row, np.uint64(batch[q])]
-                hist[q, b, c] += v
-                hist[q, b, K + 1] += 1.0
+                _add_class_row(hist, q, X_rows[row, np.uint64(batch[q])], c, v, K)
         return
     for i in range(np.uint64(start), np.uint64(end)):
         row = np.uint64(rows[i])
