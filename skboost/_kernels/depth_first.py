@@ -112,15 +112,25 @@ def seed_state(seed):
 
 
 @inline
-def _newton_gain(acc, miss, extra, node, K, msl, min_h):
-    """Newton gain (no L2) of the left sums ``acc + extra * miss`` in its
-    centred form (see ``split._centred_gain``); -inf when a minimum or the
-    rounding-noise floor rejects it."""
+def _child_weights(acc, miss, extra, node, K, msl, min_h):
+    """Hessian sums of the left (``acc + extra * miss``) and right children,
+    and whether both meet the minimum rows ``msl`` and hessian ``min_h``."""
     hl = acc[K] + extra * miss[K]
     nl = acc[K + 1] + extra * miss[K + 1]
     hr = node[K] - hl
     nr = node[K + 1] - nl
-    if nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0 or hr <= 0.0:
+    allowed = not (nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0
+                   or hr <= 0.0)
+    return hl, hr, allowed
+
+
+@inline
+def _newton_gain(acc, miss, extra, node, K, msl, min_h):
+    """Newton gain (no L2) of the left sums ``acc + extra * miss`` in its
+    centred form (see ``split._centred_gain``); -inf when a minimum or the
+    rounding-noise floor rejects it."""
+    hl, hr, allowed = _child_weights(acc, miss, extra, node, K, msl, min_h)
+    if not allowed:
         return -np.inf
     inv_left = 1.0 / hl
     inv_right = 1.0 / hr
@@ -144,11 +154,8 @@ def _class_gain(acc, miss, extra, node, K, msl, min_h, parent_obj, inc):
     instead of O(K).  Class sums are weight sums, exact for integer weights
     (bootstrap counts); gains under ``RELATIVE_GAIN_EPS`` of the children's
     scores are rounding noise, as in ``split._candidate_gain``."""
-    hl = acc[K] + extra * miss[K]
-    nl = acc[K + 1] + extra * miss[K + 1]
-    hr = node[K] - hl
-    nr = node[K + 1] - nl
-    if nl < msl or nr < msl or hl < min_h or hr < min_h or hl <= 0.0 or hr <= 0.0:
+    hl, hr, allowed = _child_weights(acc, miss, extra, node, K, msl, min_h)
+    if not allowed:
         return -np.inf
     square_left = inc[I_SL] + extra * (2.0 * inc[I_Y] + inc[I_SM])
     cross = inc[I_X] + extra * inc[I_XM]
